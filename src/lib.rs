@@ -1,0 +1,18 @@
+//! `conform`: an interoperability conformance test harness for cross-border
+//! digital government endpoints.
+//!
+//! Data flows one way: files are loaded into a checked [`project::Project`],
+//! a [`plan`] selects country × suite × case, the [`exec`]utor runs it and
+//! emits events, [`verdict`] rolls results up, and [`report`] writes them.
+#![forbid(unsafe_code)]
+
+pub mod check;
+pub mod decode;
+pub mod diag;
+pub mod exchange;
+pub mod profile;
+pub mod project;
+pub mod schemas;
+pub mod suite;
+pub mod template;
+pub mod yaml;

@@ -1,0 +1,398 @@
+//! YAML loading into a tree that keeps every node's position.
+//!
+//! The suite, catalogue and profile loaders decode this tree by hand rather
+//! than through serde, so that they can report every problem of a file at
+//! once, each at its own `file:line:col`. The tree is built from
+//! saphyr-parser's event stream with hard bounds: nesting depth, node count
+//! (which also defuses alias bombs), and duplicate keys are refused.
+
+use std::collections::HashMap;
+use saphyr_parser::{Event, Parser, ScalarStyle};
+
+use crate::diag::{Diagnostic, Loc, SourceFile};
+
+/// Largest YAML file accepted, in bytes.
+pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
+/// Deepest nesting of sequences and mappings accepted.
+pub const MAX_DEPTH: usize = 64;
+/// Most nodes one file may expand to, aliases included.
+pub const MAX_NODES: usize = 250_000;
+
+/// A YAML value with its position.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub value: Value,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    /// Keys keep their own positions, for "unknown key" diagnostics.
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A key's text: mapping keys are compared as text whatever their type.
+    pub fn key_text(&self) -> String {
+        match &self.value {
+            Value::Str(s) => s.clone(),
+            Value::Null => "null".into(),
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => f.to_string(),
+            Value::Seq(_) | Value::Map(_) => "<complex key>".into(),
+        }
+    }
+
+    /// What kind of value this is, for "expected X, found Y" messages.
+    pub fn kind(&self) -> &'static str {
+        match &self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) => "an integer",
+            Value::Float(_) => "a number",
+            Value::Str(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+
+    /// The same value as JSON (mapping keys become strings).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.key_text(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Parse one YAML document. Errors are final: a file that does not parse
+/// cannot be decoded further.
+pub fn parse(source: &SourceFile) -> Result<Node, Diagnostic> {
+    let at = |line: usize, col: usize| Loc {
+        file: source.name.clone(),
+        line: line as u32,
+        col: col as u32 + 1,
+    };
+    if source.text.len() > MAX_FILE_BYTES {
+        return Err(Diagnostic::new(format!(
+            "file is {} bytes, larger than the {} bytes accepted",
+            source.text.len(),
+            MAX_FILE_BYTES
+        ))
+        .at(&at(1, 0)));
+    }
+    let mut builder = Builder {
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        nodes: 0,
+        root: None,
+        documents: 0,
+    };
+    for event in Parser::new_from_str(&source.text) {
+        let (event, span) = event.map_err(|e| {
+            Diagnostic::new(format!("YAML syntax: {}", e.info()))
+                .at(&at(e.marker().line(), e.marker().col()))
+                .quote(source)
+        })?;
+        builder
+            .event(event, at(span.start.line(), span.start.col()))
+            .map_err(|d| d.quote(source))?;
+    }
+    Ok(builder.root.unwrap_or(Node {
+        value: Value::Null,
+        loc: at(1, 0),
+    }))
+}
+
+enum Open {
+    Seq { loc: Loc, anchor: usize, items: Vec<Node> },
+    Map { loc: Loc, anchor: usize, entries: Vec<(Node, Node)>, key: Option<Node> },
+}
+
+struct Builder {
+    stack: Vec<Open>,
+    anchors: HashMap<usize, Node>,
+    nodes: usize,
+    root: Option<Node>,
+    documents: usize,
+}
+
+impl Builder {
+    fn event(&mut self, event: Event<'_>, loc: Loc) -> Result<(), Diagnostic> {
+        match event {
+            Event::DocumentStart(_) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    return Err(Diagnostic::new("a second YAML document; a file holds exactly one").at(&loc));
+                }
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = if let Some(tag) = tag {
+                    if tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!" {
+                        match tag.suffix.as_str() {
+                            "str" => Value::Str(text.into_owned()),
+                            _ => resolve_plain(&text),
+                        }
+                    } else {
+                        return Err(Diagnostic::new(format!(
+                            "YAML tag `{}{}` is not supported",
+                            tag.handle, tag.suffix
+                        ))
+                        .at(&loc));
+                    }
+                } else if style == ScalarStyle::Plain {
+                    resolve_plain(&text)
+                } else {
+                    Value::Str(text.into_owned())
+                };
+                let node = Node { value, loc };
+                self.count(1, &node.loc)?;
+                if anchor > 0 {
+                    self.anchors.insert(anchor, node.clone());
+                }
+                self.add(node)?;
+            }
+            Event::Alias(id) => {
+                let node = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| Diagnostic::new("alias to an unknown anchor").at(&loc))?;
+                let size = count_nodes(&node);
+                self.count(size, &loc)?;
+                self.add(node)?;
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.open(Open::Seq { loc, anchor, items: Vec::new() })?;
+            }
+            Event::MappingStart(anchor, _) => {
+                self.open(Open::Map { loc, anchor, entries: Vec::new(), key: None })?;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let node = match self.stack.pop() {
+                    Some(Open::Seq { loc, anchor, items }) => {
+                        let n = Node { value: Value::Seq(items), loc };
+                        (n, anchor)
+                    }
+                    Some(Open::Map { loc, anchor, entries, .. }) => {
+                        let n = Node { value: Value::Map(entries), loc };
+                        (n, anchor)
+                    }
+                    None => return Ok(()),
+                };
+                let (node, anchor) = node;
+                self.count(1, &node.loc)?;
+                if anchor > 0 {
+                    self.anchors.insert(anchor, node.clone());
+                }
+                self.add(node)?;
+            }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    fn count(&mut self, n: usize, loc: &Loc) -> Result<(), Diagnostic> {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > MAX_NODES {
+            return Err(Diagnostic::new(format!(
+                "the document expands to more than {MAX_NODES} nodes (an alias bomb?)"
+            ))
+            .at(loc));
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, open: Open) -> Result<(), Diagnostic> {
+        if self.stack.len() >= MAX_DEPTH {
+            let loc = match &open {
+                Open::Seq { loc, .. } | Open::Map { loc, .. } => loc.clone(),
+            };
+            return Err(Diagnostic::new(format!("nesting deeper than {MAX_DEPTH} levels")).at(&loc));
+        }
+        self.stack.push(open);
+        Ok(())
+    }
+
+    fn add(&mut self, node: Node) -> Result<(), Diagnostic> {
+        match self.stack.last_mut() {
+            None => {
+                self.root = Some(node);
+                Ok(())
+            }
+            Some(Open::Seq { items, .. }) => {
+                items.push(node);
+                Ok(())
+            }
+            Some(Open::Map { entries, key, .. }) => match key.take() {
+                None => {
+                    let text = node.key_text();
+                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.key_text() == text) {
+                        return Err(Diagnostic::new(format!(
+                            "duplicate key `{text}` (first defined at line {})",
+                            first.loc.line
+                        ))
+                        .at(&node.loc));
+                    }
+                    *key = Some(node);
+                    Ok(())
+                }
+                Some(k) => {
+                    entries.push((k, node));
+                    Ok(())
+                }
+            },
+        }
+    }
+}
+
+fn count_nodes(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Seq(items) => items.iter().map(count_nodes).sum(),
+        Value::Map(entries) => entries.iter().map(|(k, v)| count_nodes(k) + count_nodes(v)).sum(),
+        _ => 0,
+    }
+}
+
+/// YAML 1.2 core schema resolution of a plain scalar. Dates stay strings.
+fn resolve_plain(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(i) = text.parse::<i64>() {
+            return Value::Int(i);
+        }
+        return Value::Str(text.to_string());
+    }
+    if let Some(hex) = text.strip_prefix("0x")
+        && let Ok(i) = i64::from_str_radix(hex, 16)
+    {
+        return Value::Int(i);
+    }
+    if let Some(oct) = text.strip_prefix("0o")
+        && let Ok(i) = i64::from_str_radix(oct, 8)
+    {
+        return Value::Int(i);
+    }
+    if looks_like_float(digits)
+        && let Ok(f) = text.parse::<f64>()
+    {
+        return Value::Float(f);
+    }
+    Value::Str(text.to_string())
+}
+
+fn looks_like_float(s: &str) -> bool {
+    let (mantissa, exp) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let mantissa_ok = {
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        (mantissa.contains('.') || exp.is_some())
+            && int.bytes().all(|b| b.is_ascii_digit())
+            && frac.bytes().all(|b| b.is_ascii_digit())
+            && !(int.is_empty() && frac.is_empty())
+    };
+    let exp_ok = exp.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
+    });
+    mantissa_ok && exp_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Node, Diagnostic> {
+        parse(&SourceFile::new("t.yaml", text))
+    }
+
+    #[test]
+    fn keeps_positions_and_types() {
+        let node = load("a: 1\nb:\n  - x\n  - 2.5\n  - true\n  - '3'\nc: 2027-01-01\n").unwrap();
+        let Value::Map(entries) = &node.value else { panic!() };
+        assert_eq!(entries[1].0.loc.line, 2);
+        let Value::Seq(items) = &entries[1].1.value else { panic!() };
+        assert_eq!((items[0].loc.line, items[0].loc.col), (3, 5));
+        assert!(matches!(items[1].value, Value::Float(f) if f == 2.5));
+        assert!(matches!(items[2].value, Value::Bool(true)));
+        assert!(matches!(&items[3].value, Value::Str(s) if s == "3"));
+        assert!(matches!(&entries[2].1.value, Value::Str(s) if s == "2027-01-01"));
+    }
+
+    #[test]
+    fn refuses_duplicate_keys_at_the_second() {
+        let err = load("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert!(err.message.contains("duplicate key `a`"), "{}", err.message);
+        assert_eq!(err.loc.unwrap().line, 3);
+    }
+
+    #[test]
+    fn defuses_alias_bombs() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        let mut prev = 'a';
+        for name in ['b', 'c', 'd', 'e', 'f', 'g', 'h'] {
+            text.push_str(&format!("{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+            prev = name;
+        }
+        let err = load(&text).unwrap_err();
+        assert!(err.message.contains("alias bomb"), "{}", err.message);
+    }
+
+    #[test]
+    fn bounds_nesting() {
+        let text = "[".repeat(200) + &"]".repeat(200);
+        assert!(load(&text).unwrap_err().message.contains("nesting"));
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let err = load("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(err.message.starts_with("YAML syntax"));
+        assert!(err.loc.is_some());
+    }
+
+    #[test]
+    fn plain_scalars_follow_the_core_schema() {
+        assert!(matches!(resolve_plain("1e3"), Value::Float(_)));
+        assert!(matches!(resolve_plain("0x1F"), Value::Int(31)));
+        assert!(matches!(resolve_plain("1.2.3"), Value::Str(_)));
+        assert!(matches!(resolve_plain("2xx"), Value::Str(_)));
+        assert!(matches!(resolve_plain("~"), Value::Null));
+    }
+}
