@@ -1,1 +1,25 @@
-fn main(){}
+//! The `conform` binary: parse the command line, dispatch, exit with the code.
+
+use clap::Parser;
+
+use conform::cli::{Cli, Command};
+use conform::commands;
+use conform::project::Root;
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            // Help and version are not errors; everything else is bad input.
+            std::process::exit(if e.use_stderr() { commands::EXIT_BAD_INPUT } else { 0 });
+        }
+    };
+    let root = Root::discover(cli.root.as_deref());
+    let code = match &cli.command {
+        Command::Run(args) => commands::run::run(root, args),
+        Command::Check(args) => commands::check::run(root, args),
+        Command::List(args) => commands::list::run(root, args),
+    };
+    std::process::exit(code);
+}

@@ -61,7 +61,7 @@ pub struct Found {
 }
 
 /// Where templates find their variables.
-pub trait Vars {
+pub trait Vars: Send + Sync {
     /// `Ok(None)` when the variable is not defined; `Err` when it is defined
     /// but cannot be produced (an unset secret, say).
     fn lookup(&self, path: &[String]) -> Result<Option<Found>, String>;

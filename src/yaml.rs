@@ -279,6 +279,11 @@ fn count_nodes(node: &Node) -> usize {
     }
 }
 
+/// A command-line value (`--set k=v`) read as a plain YAML scalar.
+pub fn scalar(text: &str) -> serde_json::Value {
+    Node { value: resolve_plain(text), loc: Loc { file: "--set".into(), line: 1, col: 1 } }.to_json()
+}
+
 /// YAML 1.2 core schema resolution of a plain scalar. Dates stay strings.
 fn resolve_plain(text: &str) -> Value {
     match text {

@@ -33,6 +33,8 @@ pub struct JsonCheck {
     selector: Selector,
     ops: Vec<Op>,
     any: bool,
+    /// For optional members: selecting nothing passes ("absent, nothing to check").
+    if_present: bool,
 }
 
 const TYPES: [&str; 7] = ["null", "boolean", "integer", "number", "string", "array", "object"];
@@ -124,6 +126,7 @@ fn decode_check(node: &Node, path_required: bool, diags: &mut Diagnostics) -> Op
         ops.push(Op::SubsetOf(Template::from_node(n, diags)));
     }
     let any = flag(&mut f, "any", diags);
+    let if_present = flag(&mut f, "if_present", diags);
     f.finish(diags);
     if ops.is_empty() {
         diags.push(
@@ -133,7 +136,7 @@ fn decode_check(node: &Node, path_required: bool, diags: &mut Diagnostics) -> Op
         );
         return None;
     }
-    Some(JsonCheck { selector: selector?, ops, any })
+    Some(JsonCheck { selector: selector?, ops, any, if_present })
 }
 
 impl CheckKind for JsonCheck {
@@ -202,6 +205,9 @@ impl JsonCheck {
             [(_, v)] if !self.selector.is_multi() => (*v).clone(),
             many => Value::Array(many.iter().map(|(_, v)| (*v).clone()).collect()),
         };
+        if selected.is_empty() && self.if_present {
+            return Outcome::pass(format!("`{path}` is absent, nothing to check")).at(base.to_string());
+        }
         let mut passed = Vec::new();
         for op in &self.ops {
             let outcome = match op {
@@ -411,6 +417,8 @@ mod tests {
         pass("{path: '$.algs[*]', subset_of: [RS256, ES256, PS256]}");
         fail("{path: '$.algs', subset_of: [RS256]}");
         pass("{path: $.issuer, matches: '^https://'}");
+        pass("{path: $.optional, none_of: [none], if_present: true}");
+        fail("{path: $.algs, none_of: [ES256], if_present: true}");
     }
 
     #[test]

@@ -1,0 +1,92 @@
+//! The command line, as the design's Contracts give it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(name = "conform", version, about = "Interoperability conformance harness for cross-border digital government endpoints")]
+pub struct Cli {
+    /// Use the suites, schemas and profiles of this folder instead of the built-in ones.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run suites against countries' endpoints and write reports.
+    Run(RunArgs),
+    /// Validate suites, catalogues, profiles and schemas offline; sends nothing.
+    Check(CheckArgs),
+    /// List suites, cases or requirements.
+    List(ListArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Countries (ISO codes), repeated or comma-separated; default all.
+    #[arg(long = "country", value_delimiter = ',')]
+    pub countries: Vec<String>,
+    /// Suite IDs or globs.
+    #[arg(long = "suite")]
+    pub suites: Vec<String>,
+    /// `suite/case` or globs.
+    #[arg(long = "case")]
+    pub cases: Vec<String>,
+    /// Only cases with one of these tags.
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    /// Cases run at once.
+    #[arg(long, default_value_t = 8)]
+    pub jobs: usize,
+    /// Folder for the reports.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
+    /// Exit 1 on warnings too (verdicts unchanged; recorded in the report).
+    #[arg(long)]
+    pub strict: bool,
+    /// Print the run summary as JSON on stdout.
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// Profile environment (test, prod, …).
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Override a profile value for this run: KEY=VALUE (`endpoints.eid=https://…`).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Per-request time limit in milliseconds.
+    #[arg(long, default_value_t = 30_000)]
+    pub timeout_ms: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Print the result as JSON.
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// List suites (the default).
+    #[arg(long)]
+    pub suites: bool,
+    /// List cases.
+    #[arg(long)]
+    pub cases: bool,
+    /// List requirements with the cases that test them.
+    #[arg(long)]
+    pub requirements: bool,
+    /// With --requirements: only those no case tests.
+    #[arg(long)]
+    pub untested: bool,
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    Json,
+}

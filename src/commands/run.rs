@@ -1,0 +1,141 @@
+//! `conform run`: load, plan, execute with listeners, roll up, write reports,
+//! print the summary, and give the exit code.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::cli::{OutputFormat, RunArgs};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::display::{Progress, summary};
+use crate::exec::http::TransportOptions;
+use crate::exec::secrets::Redactor;
+use crate::exec::{RunOptions, execute};
+use crate::plan::{Selection, build};
+use crate::project::{Project, Root};
+use crate::report::collect::{Collector, RunMeta};
+use crate::report::model::*;
+use crate::report::write::write_json;
+use crate::verdict::exit_code;
+
+/// The run's clock: `CONFORM_NOW` (RFC 3339) lets tests fix it.
+fn now() -> Result<DateTime<Utc>, String> {
+    match std::env::var("CONFORM_NOW") {
+        Ok(s) => DateTime::parse_from_rfc3339(&s).map(|d| d.with_timezone(&Utc)).map_err(|e| format!("CONFORM_NOW `{s}` is not an RFC 3339 time: {e}")),
+        Err(_) => Ok(Utc::now()),
+    }
+}
+
+fn parse_sets(sets: &[String], diags: &mut Diagnostics) -> Vec<(String, serde_json::Value)> {
+    sets.iter()
+        .filter_map(|s| match s.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => Some((k.trim().to_string(), crate::yaml::scalar(v))),
+            _ => {
+                diags.push(Diagnostic::new(format!("--set {s}: write KEY=VALUE, such as endpoints.eid=https://idp.example")));
+                None
+            }
+        })
+        .collect()
+}
+
+pub fn run(root: Root, args: &RunArgs) -> i32 {
+    let started = match now() {
+        Ok(t) => t,
+        Err(e) => return super::bad_input(&Diagnostics(vec![Diagnostic::new(e)])),
+    };
+    let base = match &root {
+        Root::Dir(d) => d.clone(),
+        Root::Embedded => std::path::PathBuf::from("."),
+    };
+    let project = match Project::load(root) {
+        Ok(p) => Arc::new(p),
+        Err(d) => return super::bad_input(&d),
+    };
+    let mut diags = Diagnostics::default();
+    let sets = parse_sets(&args.sets, &mut diags);
+    if args.jobs == 0 {
+        diags.push(Diagnostic::new("--jobs is at least 1"));
+    }
+    if !diags.is_empty() {
+        return super::bad_input(&diags);
+    }
+    let selection = Selection {
+        countries: args.countries.clone(),
+        suites: args.suites.clone(),
+        cases: args.cases.clone(),
+        tags: args.tags.clone(),
+        environment: args.env.clone(),
+        sets,
+    };
+    let plan = match build(&project, &selection) {
+        Ok(p) => p,
+        Err(d) => return super::bad_input(&d),
+    };
+    let transport = TransportOptions { request_timeout: std::time::Duration::from_millis(args.timeout_ms.max(1)), ..TransportOptions::default() };
+    let opts = RunOptions { jobs: args.jobs, transport, today: started.date_naive(), base };
+    let redactor = Arc::new(Redactor::default());
+    let json_out = args.format == Some(OutputFormat::Json);
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return 3;
+        }
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut collector = Collector::new();
+    let mut progress = Progress::new(json_out);
+    runtime.block_on(async {
+        let exec = tokio::spawn(execute(project.clone(), plan.clone(), opts, redactor.clone(), tx));
+        while let Some(event) = rx.recv().await {
+            progress.on_event(&event);
+            collector.on_event(&event);
+        }
+        let _ = exec.await;
+    });
+    let interrupted = collector.interrupted;
+    let finished = Utc::now().max(started);
+    let meta = RunMeta {
+        started,
+        finished,
+        strict: args.strict,
+        partial: selection.is_partial().then(|| "a selection (--suite, --case or --tag) left cases out".to_string()),
+    };
+    let reports = collector.reports(&project, &plan, &meta);
+    let verdicts: Vec<Conformance> = reports.iter().map(|r| r.verdict).collect();
+    let code = exit_code(&verdicts, interrupted, args.strict);
+    let run = RunReport {
+        format: RUN_FORMAT.into(),
+        harness: Harness::current(),
+        started_at: started.to_rfc3339(),
+        finished_at: finished.to_rfc3339(),
+        complete: !interrupted,
+        strict: args.strict,
+        exit_code: code,
+        countries: reports
+            .iter()
+            .map(|r| RunCountry {
+                code: r.country.code.clone(),
+                name: r.country.name.clone(),
+                verdict: r.verdict,
+                musts_waived: r.musts_waived,
+                domains: r.domains.iter().map(|d| (d.domain.clone(), d.verdict)).collect(),
+                report: format!("{}.json", r.country.code.to_ascii_lowercase()),
+            })
+            .collect(),
+    };
+    if let Err(e) = write_json(&args.out, &reports, &run) {
+        eprintln!("error: cannot write the reports to {}: {e}", args.out.display());
+        return 3;
+    }
+    let text = summary(&reports, &run);
+    if json_out {
+        eprint!("{text}");
+        println!("{}", serde_json::to_string_pretty(&run).unwrap_or_default());
+    } else {
+        print!("{text}");
+        println!("reports written to {}", args.out.display());
+    }
+    code
+}

@@ -1,0 +1,298 @@
+//! Running one case: its steps in order, captures flowing forward, every
+//! check evaluated on the one parsed response, everything recorded redacted.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::Country;
+use super::http;
+use super::secrets::{CaseVars, Captured};
+use crate::check::{EvalContext, Status};
+use crate::exchange::{Request, Response};
+use crate::report::model::*;
+use crate::suite::{BodySpec, Case, CaptureSource, Step};
+use crate::template::{Template, Vars};
+
+/// Body bytes kept in a report excerpt.
+const EXCERPT_BYTES: usize = 4096;
+/// Retries of a 429 or 503 that the step does not expect.
+const UNAVAILABLE_RETRIES: u32 = 2;
+/// Longest `Retry-After` honoured.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+
+pub async fn run(country: &Country, case: &Case, id: &str, item: Option<&Value>) -> CaseRecord {
+    let started = Instant::now();
+    let mut captures: BTreeMap<String, Captured> = BTreeMap::new();
+    let mut steps = Vec::new();
+    let mut broken: Option<String> = None;
+    for step in &case.steps {
+        let record = match &broken {
+            Some(why) => unrun(step, format!("not run: {why}")),
+            None => {
+                let r = run_step(country, step, &mut captures, item).await;
+                if r.response.is_none() {
+                    broken = Some("an earlier step got no answer".into());
+                }
+                r
+            }
+        };
+        steps.push(record);
+    }
+    CaseRecord {
+        id: id.to_string(),
+        title: case.title.clone(),
+        tags: case.tags.clone(),
+        requirements: case.requirements.iter().map(|(r, _)| r.clone()).collect(),
+        verdict: Verdict::Pass,
+        reason: None,
+        item: item.cloned(),
+        location: case.loc.to_string(),
+        duration_ms: started.elapsed().as_millis() as u64,
+        steps,
+    }
+}
+
+/// A step that cannot be judged: every check is an error with `why`.
+fn unrun(step: &Step, why: String) -> StepRecord {
+    StepRecord {
+        name: step.name.clone(),
+        location: step.loc.to_string(),
+        request: None,
+        response: None,
+        checks: step
+            .checks
+            .iter()
+            .map(|c| CheckRecord {
+                kind: c.kind.name().to_string(),
+                requirement: c.requirement.as_ref().map(|(r, _)| r.clone()),
+                outcome: "error".into(),
+                verdict: Verdict::Error,
+                message: why.clone(),
+                expected: None,
+                actual: None,
+                at: None,
+                location: c.loc.to_string(),
+            })
+            .collect(),
+        error: Some(why),
+    }
+}
+
+fn text_of(v: Value) -> String {
+    match v {
+        Value::String(s) => s,
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn render(t: &Template, vars: &dyn Vars, secret: &mut bool) -> Result<Value, String> {
+    let r = t.render(vars)?;
+    *secret |= r.secret;
+    Ok(r.value)
+}
+
+fn build_request(step: &Step, vars: &dyn Vars) -> Result<Request, String> {
+    let spec = &step.request;
+    let mut secret = false;
+    let url = text_of(render(&spec.url, vars, &mut secret)?);
+    let mut parsed = url::Url::parse(&url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!("`{url}` is not an http or https URL"));
+    }
+    if !spec.query.is_empty() {
+        let mut pairs = parsed.query_pairs_mut();
+        for (k, t) in &spec.query {
+            match render(t, vars, &mut secret)? {
+                Value::Array(items) => items.into_iter().for_each(|v| {
+                    pairs.append_pair(k, &text_of(v));
+                }),
+                v => {
+                    pairs.append_pair(k, &text_of(v));
+                }
+            }
+        }
+    }
+    let mut headers = Vec::new();
+    for (k, t) in &spec.headers {
+        headers.push((k.clone(), text_of(render(t, vars, &mut secret)?)));
+    }
+    let body = match &spec.body {
+        None => None,
+        Some(BodySpec::Json(t)) => {
+            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+                headers.push(("content-type".into(), "application/json".into()));
+            }
+            Some(serde_json::to_vec(&render(t, vars, &mut secret)?).map_err(|e| e.to_string())?)
+        }
+        Some(BodySpec::Text(t)) => Some(text_of(render(t, vars, &mut secret)?).into_bytes()),
+        Some(BodySpec::Form(fields)) => {
+            let mut ser = url::form_urlencoded::Serializer::new(String::new());
+            for (k, t) in fields {
+                ser.append_pair(k, &text_of(render(t, vars, &mut secret)?));
+            }
+            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+                headers.push(("content-type".into(), "application/x-www-form-urlencoded".into()));
+            }
+            Some(ser.finish().into_bytes())
+        }
+    };
+    Ok(Request { method: spec.method.clone(), url: parsed.to_string(), headers, body, carries_secret: secret })
+}
+
+/// Whether the step's checks expect this status (a health check in maintenance answers 503).
+fn expects_status(step: &Step, response: &Response, cx: &EvalContext<'_>) -> bool {
+    step.checks
+        .iter()
+        .filter(|c| c.kind.name() == "status")
+        .any(|c| c.kind.evaluate(response, cx).status == Status::Pass)
+}
+
+fn retry_after(response: &Response) -> Duration {
+    response
+        .header("retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(Duration::from_secs(1))
+        .min(MAX_RETRY_AFTER)
+}
+
+async fn run_step(country: &Country, step: &Step, captures: &mut BTreeMap<String, Captured>, item: Option<&Value>) -> StepRecord {
+    let redactor = &country.redactor;
+    let vars = CaseVars { profile: &country.profile, captures, item, redactor, base: &country.base };
+    let cx = EvalContext { vars: &vars, schemas: &country.schemas };
+    let request = match build_request(step, &vars) {
+        Ok(r) => r,
+        Err(e) => return unrun(step, redactor.redact(&format!("cannot build the request: {e}"))),
+    };
+    let host = url::Url::parse(&request.url).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase)).unwrap_or_default();
+    if request.carries_secret && !country.profile.hosts.contains(&host) {
+        let mut r = unrun(
+            step,
+            format!(
+                "refused: the request carries a secret and {host} is not a host of the {} profile; nothing was sent",
+                country.profile.code
+            ),
+        );
+        r.request = Some(record_request(&request, redactor));
+        return r;
+    }
+    let client = match &country.client {
+        Ok(c) => c,
+        Err(e) => return unrun(step, redactor.redact(e)),
+    };
+    let timeout = step.request.timeout_ms.map(Duration::from_millis).unwrap_or(country.transport.request_timeout);
+    let gate = country.hosts.gate(&host, country.limits).await;
+    let mut attempt = 0;
+    let response = loop {
+        let result = gate
+            .run(http::send(client, &request, step.request.follow_redirects, timeout, country.transport.max_body_bytes))
+            .await;
+        match result {
+            Ok(resp) if matches!(resp.status, 429 | 503) && !expects_status(step, &resp, &cx) => {
+                if attempt < UNAVAILABLE_RETRIES {
+                    attempt += 1;
+                    tokio::time::sleep(retry_after(&resp)).await;
+                    continue;
+                }
+                let mut r = unrun(step, format!("endpoint unavailable: HTTP {} after {} attempts", resp.status, attempt + 1));
+                r.request = Some(record_request(&request, redactor));
+                r.response = None;
+                return r;
+            }
+            Ok(resp) => break resp,
+            Err(e) => {
+                let mut r = unrun(step, redactor.redact(&e));
+                r.request = Some(record_request(&request, redactor));
+                return r;
+            }
+        }
+    };
+    let checks = step
+        .checks
+        .iter()
+        .map(|c| {
+            let o = c.kind.evaluate(&response, &cx);
+            CheckRecord {
+                kind: c.kind.name().to_string(),
+                requirement: c.requirement.as_ref().map(|(r, _)| r.clone()),
+                outcome: match o.status {
+                    Status::Pass => "pass",
+                    Status::Fail => "fail",
+                    Status::Error => "error",
+                }
+                .into(),
+                verdict: Verdict::Pass,
+                message: redactor.redact(&o.message),
+                expected: o.expected.map(|v| redactor.redact_value(&v)),
+                actual: o.actual.map(|v| redactor.redact_value(&v)),
+                at: o.at,
+                location: c.loc.to_string(),
+            }
+        })
+        .collect();
+    drop(vars);
+    for capture in &step.captures {
+        let value = match &capture.source {
+            CaptureSource::Header(h) => response.header(h).map(|v| Value::String(v.to_string())),
+            CaptureSource::Json { selector, all } => response.json().ok().and_then(|doc| {
+                let selected = selector.select(doc);
+                if *all {
+                    Some(Value::Array(selected.into_iter().map(|(_, v)| v.clone()).collect()))
+                } else {
+                    selected.into_iter().next().map(|(_, v)| v.clone())
+                }
+            }),
+        };
+        if let Some(value) = value {
+            if capture.secret
+                && let Value::String(s) = &value
+            {
+                redactor.add(s);
+            }
+            captures.insert(capture.name.clone(), Captured { value, secret: capture.secret });
+        }
+    }
+    StepRecord {
+        name: step.name.clone(),
+        location: step.loc.to_string(),
+        request: Some(record_request(&request, redactor)),
+        response: Some(record_response(&response, redactor)),
+        error: None,
+        checks,
+    }
+}
+
+fn record_request(r: &Request, redactor: &super::secrets::Redactor) -> RequestRecord {
+    RequestRecord {
+        method: r.method.clone(),
+        url: redactor.redact(&r.url),
+        headers: redactor.redact_headers(&r.headers),
+        body: r.body.as_ref().map(|b| redactor.redact(&excerpt(b).0)),
+    }
+}
+
+fn record_response(r: &Response, redactor: &super::secrets::Redactor) -> ResponseRecord {
+    let (body_excerpt, cut) = excerpt(&r.body);
+    ResponseRecord {
+        status: r.status,
+        headers: redactor.redact_headers(&r.headers),
+        body_excerpt: redactor.redact(&body_excerpt),
+        body_bytes: r.body.len(),
+        truncated: cut || r.truncated,
+        elapsed_ms: r.elapsed.as_millis() as u64,
+    }
+}
+
+fn excerpt(body: &[u8]) -> (String, bool) {
+    if body.len() <= EXCERPT_BYTES {
+        return (String::from_utf8_lossy(body).into_owned(), false);
+    }
+    let mut end = EXCERPT_BYTES;
+    while end > 0 && (body[end] & 0xC0) == 0x80 {
+        end -= 1;
+    }
+    (String::from_utf8_lossy(&body[..end]).into_owned(), true)
+}

@@ -1,0 +1,238 @@
+//! The HTTP side: one client per country profile (its TLS settings, the
+//! sandbox's resolver and CA when asked), per-host politeness, and sending a
+//! request with timeouts and a cap on the body, turning every transport
+//! fault into a message that names it.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use tokio::sync::{Mutex, Semaphore};
+
+use crate::exchange::{Request, Response};
+use crate::profile::{EffectiveProfile, Limits};
+
+/// Transport settings of a run.
+#[derive(Debug, Clone)]
+pub struct TransportOptions {
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub max_body_bytes: usize,
+    /// Host names answered from here instead of DNS (the sandbox).
+    pub resolve: Vec<(String, SocketAddr)>,
+    /// Extra trust anchors (PEM) for this run only (the sandbox CA).
+    pub extra_roots: Vec<Vec<u8>>,
+    /// Turn TLS verification off. Asked for explicitly, recorded in reports.
+    pub insecure: bool,
+    /// Override every profile's per-host limits.
+    pub limits: Option<Limits>,
+}
+
+impl Default for TransportOptions {
+    fn default() -> Self {
+        TransportOptions {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_body_bytes: 10 * 1024 * 1024,
+            resolve: Vec::new(),
+            extra_roots: Vec::new(),
+            insecure: false,
+            limits: None,
+        }
+    }
+}
+
+/// A country's clients: one that follows redirects, one that does not.
+pub struct CountryClient {
+    plain: reqwest::Client,
+    following: reqwest::Client,
+}
+
+impl CountryClient {
+    pub fn new(profile: &EffectiveProfile, opts: &TransportOptions, secrets: &dyn Fn(&str) -> Result<String, String>, base: &Path) -> Result<Self, String> {
+        let build = |redirect: reqwest::redirect::Policy| -> Result<reqwest::Client, String> {
+            let mut b = reqwest::Client::builder()
+                .use_rustls_tls()
+                .redirect(redirect)
+                .connect_timeout(opts.connect_timeout)
+                .tls_info(true)
+                .user_agent(concat!("conform/", env!("CARGO_PKG_VERSION")));
+            for (host, addr) in &opts.resolve {
+                b = b.resolve(host, *addr);
+            }
+            for pem in &opts.extra_roots {
+                let cert = reqwest::Certificate::from_pem(pem).map_err(|e| format!("invalid CA certificate: {e}"))?;
+                b = b.add_root_certificate(cert);
+            }
+            if let Some(bundle) = &profile.tls.ca_bundle {
+                let path = base.join(bundle);
+                let pem = std::fs::read(&path).map_err(|e| format!("tls.ca_bundle {}: {e}", path.display()))?;
+                for cert in reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| format!("tls.ca_bundle {}: {e}", path.display()))? {
+                    b = b.add_root_certificate(cert);
+                }
+            }
+            match (&profile.tls.client_cert, &profile.tls.client_key) {
+                (Some(cert), Some(key)) => {
+                    let mut pem = secrets(cert)?.into_bytes();
+                    pem.push(b'\n');
+                    pem.extend(secrets(key)?.into_bytes());
+                    let id = reqwest::Identity::from_pem(&pem).map_err(|_| "the client certificate or key (tls.client_cert, tls.client_key) is not valid PEM".to_string())?;
+                    b = b.identity(id);
+                }
+                (None, None) => {}
+                _ => return Err("tls.client_cert and tls.client_key go together".into()),
+            }
+            if opts.insecure {
+                b = b.danger_accept_invalid_certs(true);
+            }
+            b.build().map_err(|e| format!("cannot set up the HTTP client: {}", chain(&e)))
+        };
+        Ok(CountryClient { plain: build(reqwest::redirect::Policy::none())?, following: build(reqwest::redirect::Policy::limited(10))? })
+    }
+}
+
+/// Per-host concurrency and rate, shared across a run.
+#[derive(Default)]
+pub struct Hosts {
+    hosts: Mutex<HashMap<String, Arc<HostGate>>>,
+}
+
+pub struct HostGate {
+    slots: Semaphore,
+    /// Seconds between requests; zero for no rate limit.
+    interval: Duration,
+    next: Mutex<Instant>,
+}
+
+impl Hosts {
+    pub async fn gate(&self, host: &str, limits: Limits) -> Arc<HostGate> {
+        let mut hosts = self.hosts.lock().await;
+        hosts
+            .entry(host.to_string())
+            .or_insert_with(|| {
+                Arc::new(HostGate {
+                    slots: Semaphore::new(limits.concurrency.max(1)),
+                    interval: if limits.rate > 0.0 { Duration::from_secs_f64(1.0 / limits.rate) } else { Duration::ZERO },
+                    next: Mutex::new(Instant::now()),
+                })
+            })
+            .clone()
+    }
+}
+
+impl HostGate {
+    /// Wait for a slot and for the rate, then hold the slot while `f` runs.
+    pub async fn run<T>(&self, f: impl Future<Output = T>) -> T {
+        let _permit = self.slots.acquire().await.expect("the semaphore is never closed");
+        if !self.interval.is_zero() {
+            let wait = {
+                let mut next = self.next.lock().await;
+                let now = Instant::now();
+                let at = (*next).max(now);
+                *next = at + self.interval;
+                at - now
+            };
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+        }
+        f.await
+    }
+}
+
+/// The error chain of a failure, deduplicated, as one line.
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let s = err.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
+}
+
+fn describe(e: &reqwest::Error, url: &str) -> String {
+    let detail = chain(e);
+    if e.is_timeout() {
+        format!("timed out: {detail}")
+    } else if e.is_connect() {
+        let lower = detail.to_ascii_lowercase();
+        if lower.contains("connection refused") {
+            format!("connection refused by {}", host_port(url))
+        } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+            format!("TLS failure with {}: {detail}", host_port(url))
+        } else if lower.contains("dns") || lower.contains("resolve") || lower.contains("lookup") {
+            format!("cannot resolve {}: {detail}", host_port(url))
+        } else {
+            format!("cannot connect to {}: {detail}", host_port(url))
+        }
+    } else if e.is_redirect() {
+        format!("too many redirects: {detail}")
+    } else if e.is_body() || e.is_decode() {
+        format!("the body broke off: {detail}")
+    } else {
+        format!("request failed: {detail}")
+    }
+}
+
+fn host_port(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .map(|u| format!("{}:{}", u.host_str().unwrap_or("?"), u.port_or_known_default().unwrap_or(0)))
+        .unwrap_or_else(|| url.to_string())
+}
+
+/// Send a request and read the answer, bounded in time and size.
+pub async fn send(client: &CountryClient, req: &Request, follow_redirects: bool, timeout: Duration, max_body: usize) -> Result<Response, String> {
+    let c = if follow_redirects { &client.following } else { &client.plain };
+    let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|_| format!("invalid method {}", req.method))?;
+    let mut rb = c.request(method, &req.url);
+    for (k, v) in &req.headers {
+        rb = rb.header(k, v);
+    }
+    if let Some(body) = &req.body {
+        rb = rb.body(body.clone());
+    }
+    let start = Instant::now();
+    let work = async {
+        let resp = rb.send().await.map_err(|e| describe(&e, &req.url))?;
+        let status = resp.status().as_u16();
+        let headers: Vec<(String, String)> = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let peer = resp
+            .extensions()
+            .get::<reqwest::tls::TlsInfo>()
+            .and_then(|t| t.peer_certificate())
+            .map(|c| vec![c.to_vec()])
+            .unwrap_or_default();
+        let mut body = Vec::new();
+        let mut truncated = false;
+        let mut stream = resp.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| format!("the body broke off after {} bytes: {}", body.len(), chain(&e)))?;
+            if body.len() + chunk.len() > max_body {
+                body.extend_from_slice(&chunk[..max_body - body.len()]);
+                truncated = true;
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let mut r = Response::new(status, headers, body, start.elapsed());
+        r.truncated = truncated;
+        r.peer_certificates = peer;
+        Ok(r)
+    };
+    match tokio::time::timeout(timeout, work).await {
+        Ok(r) => r,
+        Err(_) => Err(format!("timed out: no complete answer within {} ms", timeout.as_millis())),
+    }
+}

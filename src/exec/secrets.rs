@@ -1,0 +1,144 @@
+//! Secrets: resolving `env:` and `file:` references when a request needs
+//! them, and redacting every resolved value from everything recorded.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use serde_json::Value;
+
+use crate::profile::{EffectiveProfile, is_secret_ref};
+use crate::template::{Found, Vars};
+
+pub const REDACTED: &str = "«redacted»";
+
+/// Headers whose values are always redacted in records.
+const SENSITIVE_HEADERS: [&str; 4] = ["authorization", "proxy-authorization", "cookie", "set-cookie"];
+
+/// Every secret value seen in this run; shared by all countries so that no
+/// output anywhere can carry one.
+#[derive(Default, Debug)]
+pub struct Redactor {
+    values: RwLock<Vec<String>>,
+}
+
+impl Redactor {
+    pub fn add(&self, value: &str) {
+        // Very short values would redact ordinary text; they are still never sent elsewhere.
+        if value.len() < 4 {
+            return;
+        }
+        let mut v = self.values.write().unwrap_or_else(|e| e.into_inner());
+        if !v.iter().any(|x| x == value) {
+            v.push(value.to_string());
+            v.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        }
+    }
+
+    pub fn redact(&self, text: &str) -> String {
+        let values = self.values.read().unwrap_or_else(|e| e.into_inner());
+        let mut out = text.to_string();
+        for v in values.iter() {
+            if out.contains(v.as_str()) {
+                out = out.replace(v.as_str(), REDACTED);
+            }
+        }
+        out
+    }
+
+    pub fn redact_value(&self, value: &Value) -> Value {
+        match value {
+            Value::String(s) => Value::String(self.redact(s)),
+            Value::Array(a) => Value::Array(a.iter().map(|v| self.redact_value(v)).collect()),
+            Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), self.redact_value(v))).collect()),
+            other => other.clone(),
+        }
+    }
+
+    pub fn redact_headers(&self, headers: &[(String, String)]) -> Vec<(String, String)> {
+        headers
+            .iter()
+            .map(|(k, v)| {
+                let v = if SENSITIVE_HEADERS.contains(&k.to_ascii_lowercase().as_str()) { REDACTED.to_string() } else { self.redact(v) };
+                (k.clone(), v)
+            })
+            .collect()
+    }
+}
+
+/// Resolve a secret reference to its value.
+pub fn resolve(reference: &str, base: &std::path::Path) -> Result<String, String> {
+    if let Some(name) = reference.strip_prefix("env:") {
+        std::env::var(name).map_err(|_| format!("secret `{reference}` is not set in the environment"))
+    } else if let Some(path) = reference.strip_prefix("file:") {
+        let p = base.join(path);
+        std::fs::read_to_string(&p)
+            .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
+            .map_err(|e| format!("secret `{reference}` cannot be read: {e}"))
+    } else {
+        Ok(reference.to_string())
+    }
+}
+
+/// A value captured from a response.
+#[derive(Debug, Clone)]
+pub struct Captured {
+    pub value: Value,
+    pub secret: bool,
+}
+
+/// The variables one case instance sees.
+pub struct CaseVars<'a> {
+    pub profile: &'a EffectiveProfile,
+    pub captures: &'a BTreeMap<String, Captured>,
+    pub item: Option<&'a Value>,
+    pub redactor: &'a Arc<Redactor>,
+    pub base: &'a std::path::Path,
+}
+
+fn descend(mut v: &Value, path: &[String]) -> Option<Value> {
+    for p in path {
+        v = match v {
+            Value::Object(m) => m.get(p)?,
+            Value::Array(a) => a.get(p.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(v.clone())
+}
+
+impl Vars for CaseVars<'_> {
+    fn lookup(&self, path: &[String]) -> Result<Option<Found>, String> {
+        match path[0].as_str() {
+            "profile" => match self.profile.lookup(&path[1..]) {
+                Some(Value::String(s)) if is_secret_ref(s) => {
+                    let value = resolve(s, self.base)?;
+                    self.redactor.add(&value);
+                    Ok(Some(Found { value: Value::String(value), secret: true }))
+                }
+                Some(v) => Ok(Some(Found { value: v.clone(), secret: false })),
+                None => Ok(None),
+            },
+            "capture" => {
+                let Some(c) = path.get(1).and_then(|n| self.captures.get(n)) else { return Ok(None) };
+                Ok(descend(&c.value, &path[2..]).map(|value| Found { value, secret: c.secret }))
+            }
+            "item" => Ok(self.item.and_then(|i| descend(i, &path[1..])).map(|value| Found { value, secret: false })),
+            _ => Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_values_and_sensitive_headers() {
+        let r = Redactor::default();
+        r.add("s3cr3t-token");
+        assert_eq!(r.redact("Bearer s3cr3t-token!"), format!("Bearer {REDACTED}!"));
+        let h = r.redact_headers(&[("Authorization".into(), "Basic abc".into()), ("X".into(), "s3cr3t-token".into())]);
+        assert_eq!(h[0].1, REDACTED);
+        assert_eq!(h[1].1, REDACTED);
+    }
+}
