@@ -419,8 +419,8 @@ waivers:\n  - requirement: EID-X\n    reason: r\n    owner: o\n    expires: 2027
 
     #[test]
     fn unknown_keys_are_reported_with_a_suggestion() {
-        let (_, d) = load(&FI.replace("endpoints: {", "endpionts: {"));
-        assert_eq!(d.len(), 1);
+        let (_, d) = load(&FI.replacen("endpoints: {", "endpionts: {", 1));
+        assert_eq!(d.len(), 1, "{d:?}");
         assert!(d.0[0].help.as_deref().unwrap().contains("endpoints"));
     }
 }

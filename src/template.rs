@@ -68,6 +68,7 @@ pub trait Vars: Send + Sync {
 }
 
 /// The result of rendering.
+#[derive(Debug)]
 pub struct Rendered {
     pub value: Value,
     /// A secret went into the value.

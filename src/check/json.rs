@@ -402,9 +402,9 @@ mod tests {
         pass("{path: $.issuer, equals: 'https://a'}");
         fail("{path: /issuer, equals: 'https://b'}");
         pass("{path: $.algs, contains: RS256}");
-        fail("{path: $.algs[*], equals: RS256}");
-        pass("{path: $.algs[*], equals: RS256, any: true}");
-        pass("{path: $.algs[*], one_of: [RS256, ES256, PS256]}");
+        fail("{path: '$.algs[*]', equals: RS256}");
+        pass("{path: '$.algs[*]', equals: RS256, any: true}");
+        pass("{path: '$.algs[*]', one_of: [RS256, ES256, PS256]}");
         fail("{path: $.algs, none_of: [none, ES256]}");
         pass("{path: $.n, type: integer, min: 1, max: 5}");
         fail("{path: $.n, max: 4}");
