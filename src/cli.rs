@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
-#[command(name = "conform", version, about = "Interoperability conformance harness for cross-border digital government endpoints")]
+#[command(
+    name = "conform",
+    version,
+    about = "Interoperability conformance harness for cross-border digital government endpoints"
+)]
 pub struct Cli {
     /// Use the suites, schemas and profiles of this folder instead of the built-in ones.
     #[arg(long, global = true, value_name = "DIR")]

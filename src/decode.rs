@@ -19,9 +19,19 @@ impl<'n> Fields<'n> {
     /// Start reading `node` as a mapping describing `what` ("a case", "a check").
     pub fn new(node: &'n Node, what: &'static str, diags: &mut Diagnostics) -> Option<Self> {
         match &node.value {
-            Value::Map(entries) => Some(Fields { entries, asked: Vec::new(), what }),
+            Value::Map(entries) => Some(Fields {
+                entries,
+                asked: Vec::new(),
+                what,
+            }),
             _ => {
-                diags.push(Diagnostic::new(format!("expected {what} (a mapping), found {}", node.kind())).at(&node.loc));
+                diags.push(
+                    Diagnostic::new(format!(
+                        "expected {what} (a mapping), found {}",
+                        node.kind()
+                    ))
+                    .at(&node.loc),
+                );
                 None
             }
         }
@@ -30,11 +40,19 @@ impl<'n> Fields<'n> {
     /// The value of `key`, if present.
     pub fn get(&mut self, key: &'static str) -> Option<&'n Node> {
         self.asked.push(key);
-        self.entries.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v)
+        self.entries
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v)
     }
 
     /// The value of `key`, or a diagnostic at `parent` when it is missing.
-    pub fn required(&mut self, key: &'static str, parent: &Node, diags: &mut Diagnostics) -> Option<&'n Node> {
+    pub fn required(
+        &mut self,
+        key: &'static str,
+        parent: &Node,
+        diags: &mut Diagnostics,
+    ) -> Option<&'n Node> {
         let found = self.get(key);
         if found.is_none() {
             diags.push(Diagnostic::new(format!("{} needs `{key}`", self.what)).at(&parent.loc));
@@ -47,7 +65,8 @@ impl<'n> Fields<'n> {
         for (key, _) in self.entries {
             let text = key.key_text();
             if !self.asked.iter().any(|a| *a == text) {
-                let mut d = Diagnostic::new(format!("unknown key `{text}` in {}", self.what)).at(&key.loc);
+                let mut d =
+                    Diagnostic::new(format!("unknown key `{text}` in {}", self.what)).at(&key.loc);
                 d = match did_you_mean(&text, self.asked.iter().copied()) {
                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
                     None => d.with_help(format!("expected one of: {}", self.asked.join(", "))),
@@ -71,7 +90,10 @@ pub fn string(node: &Node, what: &str, diags: &mut Diagnostics) -> Option<String
         Value::Int(i) => Some(i.to_string()),
         Value::Float(_) | Value::Bool(_) => Some(node.key_text()),
         _ => {
-            diags.push(Diagnostic::new(format!("expected {what} (a string), found {}", node.kind())).at(&node.loc));
+            diags.push(
+                Diagnostic::new(format!("expected {what} (a string), found {}", node.kind()))
+                    .at(&node.loc),
+            );
             None
         }
     }
@@ -81,7 +103,13 @@ pub fn boolean(node: &Node, what: &str, diags: &mut Diagnostics) -> Option<bool>
     match node.value {
         Value::Bool(b) => Some(b),
         _ => {
-            diags.push(Diagnostic::new(format!("expected {what} (true or false), found {}", node.kind())).at(&node.loc));
+            diags.push(
+                Diagnostic::new(format!(
+                    "expected {what} (true or false), found {}",
+                    node.kind()
+                ))
+                .at(&node.loc),
+            );
             None
         }
     }
@@ -91,7 +119,13 @@ pub fn unsigned(node: &Node, what: &str, diags: &mut Diagnostics) -> Option<u64>
     match node.value {
         Value::Int(i) if i >= 0 => Some(i as u64),
         _ => {
-            diags.push(Diagnostic::new(format!("expected {what} (a whole number ≥ 0), found {}", node.kind())).at(&node.loc));
+            diags.push(
+                Diagnostic::new(format!(
+                    "expected {what} (a whole number ≥ 0), found {}",
+                    node.kind()
+                ))
+                .at(&node.loc),
+            );
             None
         }
     }
@@ -102,7 +136,10 @@ pub fn number(node: &Node, what: &str, diags: &mut Diagnostics) -> Option<f64> {
         Value::Int(i) => Some(i as f64),
         Value::Float(f) if f.is_finite() => Some(f),
         _ => {
-            diags.push(Diagnostic::new(format!("expected {what} (a number), found {}", node.kind())).at(&node.loc));
+            diags.push(
+                Diagnostic::new(format!("expected {what} (a number), found {}", node.kind()))
+                    .at(&node.loc),
+            );
             None
         }
     }
@@ -117,7 +154,10 @@ pub fn string_list(node: &Node, what: &str, diags: &mut Diagnostics) -> Vec<(Str
             .collect(),
         Value::Str(s) => vec![(s.clone(), node.clone())],
         _ => {
-            diags.push(Diagnostic::new(format!("expected a list of {what}, found {}", node.kind())).at(&node.loc));
+            diags.push(
+                Diagnostic::new(format!("expected a list of {what}, found {}", node.kind()))
+                    .at(&node.loc),
+            );
             Vec::new()
         }
     }
@@ -128,19 +168,32 @@ pub fn list<'n>(node: &'n Node, what: &str, diags: &mut Diagnostics) -> &'n [Nod
         Value::Seq(items) => items,
         Value::Null => &[],
         _ => {
-            diags.push(Diagnostic::new(format!("expected a list of {what}, found {}", node.kind())).at(&node.loc));
+            diags.push(
+                Diagnostic::new(format!("expected a list of {what}, found {}", node.kind()))
+                    .at(&node.loc),
+            );
             &[]
         }
     }
 }
 
 /// A mapping with free string keys (headers, query parameters).
-pub fn string_map<'n>(node: &'n Node, what: &'static str, diags: &mut Diagnostics) -> Vec<(String, &'n Node)> {
+pub fn string_map<'n>(
+    node: &'n Node,
+    what: &'static str,
+    diags: &mut Diagnostics,
+) -> Vec<(String, &'n Node)> {
     match &node.value {
         Value::Map(entries) => entries.iter().map(|(k, v)| (k.key_text(), v)).collect(),
         Value::Null => Vec::new(),
         _ => {
-            diags.push(Diagnostic::new(format!("expected {what} (a mapping), found {}", node.kind())).at(&node.loc));
+            diags.push(
+                Diagnostic::new(format!(
+                    "expected {what} (a mapping), found {}",
+                    node.kind()
+                ))
+                .at(&node.loc),
+            );
             Vec::new()
         }
     }

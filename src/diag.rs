@@ -143,7 +143,10 @@ impl Diagnostics {
 
 /// The closest candidate to `word` by edit distance, if it is close enough to
 /// be a plausible typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (edit_distance(word, c), c))
@@ -181,8 +184,15 @@ mod tests {
     #[test]
     fn renders_caret_under_column() {
         let src = SourceFile::new("s.yaml", "a: 1\nstauts: 200\n");
-        let loc = Loc { file: src.name.clone(), line: 2, col: 1 };
-        let text = Diagnostic::new("unknown key `stauts`").at(&loc).quote(&src).render();
+        let loc = Loc {
+            file: src.name.clone(),
+            line: 2,
+            col: 1,
+        };
+        let text = Diagnostic::new("unknown key `stauts`")
+            .at(&loc)
+            .quote(&src)
+            .render();
         assert!(text.contains("s.yaml:2:1"), "{text}");
         assert!(text.contains("2 | stauts: 200\n  | ^"), "{text}");
     }

@@ -32,16 +32,26 @@ impl Progress {
                     self.bar = Some(bar);
                 }
             }
-            Event::CaseStarted { country, suite, case } => {
+            Event::CaseStarted {
+                country,
+                suite,
+                case,
+            } => {
                 if let Some(bar) = &self.bar {
                     bar.set_message(format!("{country} {suite}/{case}"));
                 }
             }
             Event::CaseFinished { country, case, .. } => {
-                let line = format!("{:>14} {country} {} ({} ms){}", case.verdict.as_str().to_uppercase(), case.id, case.duration_ms, match (&case.reason, case.verdict) {
-                    (Some(r), v) if v != Verdict::Pass => format!(": {}", one_line(r)),
-                    _ => String::new(),
-                });
+                let line = format!(
+                    "{:>14} {country} {} ({} ms){}",
+                    case.verdict.as_str().to_uppercase(),
+                    case.id,
+                    case.duration_ms,
+                    match (&case.reason, case.verdict) {
+                        (Some(r), v) if v != Verdict::Pass => format!(": {}", one_line(r)),
+                        _ => String::new(),
+                    }
+                );
                 match &self.bar {
                     Some(bar) => {
                         if !matches!(case.verdict, Verdict::Pass | Verdict::NotApplicable) {
@@ -64,12 +74,19 @@ impl Progress {
 
 fn one_line(s: &str) -> String {
     let s = s.replace('\n', " ");
-    if s.chars().count() > 160 { format!("{}…", s.chars().take(159).collect::<String>()) } else { s }
+    if s.chars().count() > 160 {
+        format!("{}…", s.chars().take(159).collect::<String>())
+    } else {
+        s
+    }
 }
 
 /// The closing summary: country × domain verdicts with counts, then each failure on one line.
 pub fn summary(reports: &[CountryReport], run: &RunReport) -> String {
-    let mut domains: Vec<String> = reports.iter().flat_map(|r| r.domains.iter().map(|d| d.domain.clone())).collect();
+    let mut domains: Vec<String> = reports
+        .iter()
+        .flat_map(|r| r.domains.iter().map(|d| d.domain.clone()))
+        .collect();
     domains.sort();
     domains.dedup();
     let mut out = String::new();
@@ -89,7 +106,14 @@ pub fn summary(reports: &[CountryReport], run: &RunReport) -> String {
             let cell = match r.domains.iter().find(|x| &x.domain == d) {
                 Some(x) => {
                     let c = &x.requirements;
-                    format!("{} {}/{}/{}/{}", short(x.verdict), c.pass, c.fail, c.warn, c.error)
+                    format!(
+                        "{} {}/{}/{}/{}",
+                        short(x.verdict),
+                        c.pass,
+                        c.fail,
+                        c.warn,
+                        c.error
+                    )
                 }
                 None => "-".into(),
             };
@@ -109,7 +133,9 @@ pub fn summary(reports: &[CountryReport], run: &RunReport) -> String {
                                 "{:<5} {} {} {}/{}: {} — {}",
                                 ch.verdict.as_str().to_uppercase(),
                                 r.country.code,
-                                ch.requirement.clone().unwrap_or_else(|| c.requirements.join(",")),
+                                ch.requirement
+                                    .clone()
+                                    .unwrap_or_else(|| c.requirements.join(",")),
                                 s.id,
                                 c.id,
                                 ch.location,

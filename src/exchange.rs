@@ -33,7 +33,12 @@ pub struct Response {
 }
 
 impl Response {
-    pub fn new(status: u16, headers: Vec<(String, String)>, body: Vec<u8>, elapsed: Duration) -> Self {
+    pub fn new(
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        elapsed: Duration,
+    ) -> Self {
         Response {
             status,
             headers,
@@ -54,7 +59,10 @@ impl Response {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The body as JSON, parsed once however many checks ask.
@@ -62,9 +70,13 @@ impl Response {
         self.json
             .get_or_init(|| {
                 if self.truncated {
-                    return Err(format!("the body was cut at {} bytes and cannot be parsed", self.body.len()));
+                    return Err(format!(
+                        "the body was cut at {} bytes and cannot be parsed",
+                        self.body.len()
+                    ));
                 }
-                serde_json::from_slice(&self.body).map_err(|e| format!("the body is not valid JSON ({e})"))
+                serde_json::from_slice(&self.body)
+                    .map_err(|e| format!("the body is not valid JSON ({e})"))
             })
             .as_ref()
             .map_err(String::as_str)

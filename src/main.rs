@@ -12,7 +12,11 @@ fn main() {
         Err(e) => {
             let _ = e.print();
             // Help and version are not errors; everything else is bad input.
-            std::process::exit(if e.use_stderr() { commands::EXIT_BAD_INPUT } else { 0 });
+            std::process::exit(if e.use_stderr() {
+                commands::EXIT_BAD_INPUT
+            } else {
+                0
+            });
         }
     };
     let root = Root::discover(cli.root.as_deref());

@@ -62,7 +62,11 @@ pub struct Plan {
 
 impl Plan {
     pub fn case_count(&self) -> usize {
-        self.countries.iter().flat_map(|c| &c.suites).map(|s| s.cases.len()).sum()
+        self.countries
+            .iter()
+            .flat_map(|c| &c.suites)
+            .map(|s| s.cases.len())
+            .sum()
     }
 }
 
@@ -87,23 +91,38 @@ pub fn build(project: &Project, sel: &Selection) -> Result<Plan, Diagnostics> {
     let codes: Vec<String> = if sel.countries.is_empty() {
         project.profiles.keys().cloned().collect()
     } else {
-        sel.countries.iter().map(|c| c.to_ascii_uppercase()).collect()
+        sel.countries
+            .iter()
+            .map(|c| c.to_ascii_uppercase())
+            .collect()
     };
     for pattern in &sel.suites {
         if !project.suites.iter().any(|s| glob(pattern, &s.id)) {
-            diags.push(Diagnostic::new(format!("--suite {pattern} matches no suite")));
+            diags.push(Diagnostic::new(format!(
+                "--suite {pattern} matches no suite"
+            )));
         }
     }
     for pattern in &sel.cases {
-        if !project.suites.iter().any(|s| s.cases.iter().any(|c| glob(pattern, &format!("{}/{}", s.id, c.id)))) {
-            diags.push(Diagnostic::new(format!("--case {pattern} matches no case (write suite/case)")));
+        if !project.suites.iter().any(|s| {
+            s.cases
+                .iter()
+                .any(|c| glob(pattern, &format!("{}/{}", s.id, c.id)))
+        }) {
+            diags.push(Diagnostic::new(format!(
+                "--case {pattern} matches no case (write suite/case)"
+            )));
         }
     }
     let mut countries = Vec::new();
     for code in codes {
         let Some(profile) = project.profiles.get(&code) else {
             let known: Vec<&str> = project.profiles.keys().map(String::as_str).collect();
-            diags.push(Diagnostic::new(format!("--country {code}: no profile countries/{}.yaml (known: {})", code.to_ascii_lowercase(), known.join(", "))));
+            diags.push(Diagnostic::new(format!(
+                "--country {code}: no profile countries/{}.yaml (known: {})",
+                code.to_ascii_lowercase(),
+                known.join(", ")
+            )));
             continue;
         };
         let effective = match profile.effective(sel.environment.as_deref(), &sel.sets) {
@@ -119,7 +138,8 @@ pub fn build(project: &Project, sel: &Selection) -> Result<Plan, Diagnostics> {
                 continue;
             }
             let missing = effective.missing_capabilities(&suite.applies_to);
-            let suite_na = (!missing.is_empty()).then(|| format!("{} does not declare {}", code, missing.join(", ")));
+            let suite_na = (!missing.is_empty())
+                .then(|| format!("{} does not declare {}", code, missing.join(", ")));
             if suite_na.is_none() {
                 check_vars(suite, &effective, &mut diags);
             }
@@ -133,9 +153,10 @@ pub fn build(project: &Project, sel: &Selection) -> Result<Plan, Diagnostics> {
                     continue;
                 }
                 let case_missing = effective.missing_capabilities(&case.needs);
-                let na = suite_na
-                    .clone()
-                    .or_else(|| (!case_missing.is_empty()).then(|| format!("{} does not declare {}", code, case_missing.join(", "))));
+                let na = suite_na.clone().or_else(|| {
+                    (!case_missing.is_empty())
+                        .then(|| format!("{} does not declare {}", code, case_missing.join(", ")))
+                });
                 match (&case.for_each, &na) {
                     (Some((path, loc)), None) => match effective.lookup(&path[1..]) {
                         Some(Value::Array(items)) if !items.is_empty() => {
@@ -144,7 +165,13 @@ pub fn build(project: &Project, sel: &Selection) -> Result<Plan, Diagnostics> {
                                     Value::String(s) => s.clone(),
                                     other => other.to_string(),
                                 };
-                                cases.push(CaseRun { suite: si, case: ci, id: format!("{}[{label}]", case.id), item: Some(item.clone()), not_applicable: None });
+                                cases.push(CaseRun {
+                                    suite: si,
+                                    case: ci,
+                                    id: format!("{}[{label}]", case.id),
+                                    item: Some(item.clone()),
+                                    not_applicable: None,
+                                });
                             }
                         }
                         Some(Value::Array(_)) => cases.push(CaseRun {
@@ -152,27 +179,54 @@ pub fn build(project: &Project, sel: &Selection) -> Result<Plan, Diagnostics> {
                             case: ci,
                             id: case.id.clone(),
                             item: None,
-                            not_applicable: Some(format!("`{}` is empty for {code}", path.join("."))),
+                            not_applicable: Some(format!(
+                                "`{}` is empty for {code}",
+                                path.join(".")
+                            )),
                         }),
                         _ => diags.push(
-                            Diagnostic::new(format!("`for_each: {}` is not a list in the profile of {code}", path.join(".")))
-                                .at(loc),
+                            Diagnostic::new(format!(
+                                "`for_each: {}` is not a list in the profile of {code}",
+                                path.join(".")
+                            ))
+                            .at(loc),
                         ),
                     },
-                    _ => cases.push(CaseRun { suite: si, case: ci, id: case.id.clone(), item: None, not_applicable: na }),
+                    _ => cases.push(CaseRun {
+                        suite: si,
+                        case: ci,
+                        id: case.id.clone(),
+                        item: None,
+                        not_applicable: na,
+                    }),
                 }
             }
             if !cases.is_empty() || sel.cases.is_empty() && sel.tags.is_empty() {
-                suites.push(SuiteRun { suite: si, not_applicable: suite_na, cases });
+                suites.push(SuiteRun {
+                    suite: si,
+                    not_applicable: suite_na,
+                    cases,
+                });
             }
         }
-        countries.push(CountryRun { profile: effective, suites });
+        countries.push(CountryRun {
+            profile: effective,
+            suites,
+        });
     }
-    if diags.is_empty() { Ok(Plan { countries }) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(Plan { countries })
+    } else {
+        Err(diags)
+    }
 }
 
 /// Every `profile.` variable a suite uses must exist in a profile it applies to.
-pub fn check_vars(suite: &crate::suite::Suite, profile: &EffectiveProfile, diags: &mut Diagnostics) {
+pub fn check_vars(
+    suite: &crate::suite::Suite,
+    profile: &EffectiveProfile,
+    diags: &mut Diagnostics,
+) {
     let mut seen = std::collections::BTreeSet::new();
     for (expr, loc, case) in crate::suite::lint::profile_vars(suite) {
         if profile.lookup(&expr.path[1..]).is_none() && seen.insert(expr.path.join(".")) {
@@ -199,7 +253,10 @@ mod tests {
     #[test]
     fn globs() {
         assert!(super::glob("oidc-*", "oidc-discovery"));
-        assert!(super::glob("*/discovery-?ocument", "oidc/discovery-document"));
+        assert!(super::glob(
+            "*/discovery-?ocument",
+            "oidc/discovery-document"
+        ));
         assert!(!super::glob("jwks", "jwks-set"));
     }
 }

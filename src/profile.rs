@@ -13,7 +13,16 @@ use crate::diag::{Diagnostic, Diagnostics, Loc};
 use crate::yaml::Node;
 
 /// Settings a profile may carry at top level and override per environment.
-pub const SETTINGS: [&str; 8] = ["endpoints", "oidc", "saml", "xroad", "catalogue", "vars", "tls", "limits"];
+pub const SETTINGS: [&str; 8] = [
+    "endpoints",
+    "oidc",
+    "saml",
+    "xroad",
+    "catalogue",
+    "vars",
+    "tls",
+    "limits",
+];
 pub const ENDPOINT_KEYS: [&str; 3] = ["eid", "data_exchange", "service_catalogue"];
 
 #[derive(Debug, Clone)]
@@ -67,7 +76,10 @@ pub struct Limits {
 impl Default for Limits {
     /// Defaults for real national endpoints, when a profile says nothing.
     fn default() -> Self {
-        Limits { concurrency: 4, rate: 5.0 }
+        Limits {
+            concurrency: 4,
+            rate: 5.0,
+        }
     }
 }
 
@@ -107,25 +119,54 @@ pub fn decode(root: &Node, file: &str, diags: &mut Diagnostics) -> Option<Profil
     let code = f.required("country", root, diags).and_then(|n| {
         let s = decode::string(n, "a country code", diags)?;
         if s.len() != 2 || !s.chars().all(|c| c.is_ascii_uppercase()) {
-            diags.push(Diagnostic::new(format!("`{s}` is not an ISO 3166-1 alpha-2 code in capitals")).at(&n.loc));
+            diags.push(
+                Diagnostic::new(format!(
+                    "`{s}` is not an ISO 3166-1 alpha-2 code in capitals"
+                ))
+                .at(&n.loc),
+            );
             return None;
         }
-        let stem = file.rsplit('/').next().unwrap_or(file).trim_end_matches(".yaml");
+        let stem = file
+            .rsplit('/')
+            .next()
+            .unwrap_or(file)
+            .trim_end_matches(".yaml");
         if stem != s.to_ascii_lowercase() {
-            diags.push(Diagnostic::new(format!("profile for `{s}` is in {file}; name it countries/{}.yaml", s.to_ascii_lowercase())).at(&n.loc));
+            diags.push(
+                Diagnostic::new(format!(
+                    "profile for `{s}` is in {file}; name it countries/{}.yaml",
+                    s.to_ascii_lowercase()
+                ))
+                .at(&n.loc),
+            );
         }
         Some(s)
     });
-    let name = f.required("name", root, diags).and_then(|n| decode::string(n, "a name", diags));
+    let name = f
+        .required("name", root, diags)
+        .and_then(|n| decode::string(n, "a name", diags));
     let languages = f
         .required("languages", root, diags)
-        .map(|n| decode::string_list(n, "language codes", diags).into_iter().map(|(s, _)| s).collect())
+        .map(|n| {
+            decode::string_list(n, "language codes", diags)
+                .into_iter()
+                .map(|(s, _)| s)
+                .collect()
+        })
         .unwrap_or_default();
     let capabilities = f
         .required("capabilities", root, diags)
-        .map(|n| decode::string_list(n, "capabilities", diags).into_iter().map(|(s, _)| s).collect())
+        .map(|n| {
+            decode::string_list(n, "capabilities", diags)
+                .into_iter()
+                .map(|(s, _)| s)
+                .collect()
+        })
         .unwrap_or_default();
-    let default_environment = f.get("default_environment").and_then(|n| decode::string(n, "an environment name", diags));
+    let default_environment = f
+        .get("default_environment")
+        .and_then(|n| decode::string(n, "an environment name", diags));
     let mut settings = Map::new();
     for key in SETTINGS {
         if let Some(n) = f.get(key) {
@@ -154,11 +195,21 @@ pub fn decode(root: &Node, file: &str, diags: &mut Diagnostics) -> Option<Profil
     if let Some(env) = &default_environment
         && !environments.contains_key(env)
     {
-        diags.push(Diagnostic::new(format!("default_environment `{env}` is not among the environments")).at(&root.loc));
+        diags.push(
+            Diagnostic::new(format!(
+                "default_environment `{env}` is not among the environments"
+            ))
+            .at(&root.loc),
+        );
     }
     let waivers = f
         .get("waivers")
-        .map(|n| decode::list(n, "waivers", diags).iter().filter_map(|w| waiver(w, diags)).collect())
+        .map(|n| {
+            decode::list(n, "waivers", diags)
+                .iter()
+                .filter_map(|w| waiver(w, diags))
+                .collect()
+        })
         .unwrap_or_default();
     f.finish(diags);
     Some(Profile {
@@ -218,10 +269,18 @@ fn check_setting(key: &str, node: &Node, diags: &mut Diagnostics) {
 
 fn waiver(node: &Node, diags: &mut Diagnostics) -> Option<Waiver> {
     let mut f = Fields::new(node, "a waiver", diags)?;
-    let requirement = f.get("requirement").and_then(|n| decode::string(n, "a requirement ID", diags));
-    let case = f.get("case").and_then(|n| decode::string(n, "a `suite/case`", diags));
-    let reason = f.required("reason", node, diags).and_then(|n| decode::string(n, "a reason", diags));
-    let owner = f.required("owner", node, diags).and_then(|n| decode::string(n, "an owner", diags));
+    let requirement = f
+        .get("requirement")
+        .and_then(|n| decode::string(n, "a requirement ID", diags));
+    let case = f
+        .get("case")
+        .and_then(|n| decode::string(n, "a `suite/case`", diags));
+    let reason = f
+        .required("reason", node, diags)
+        .and_then(|n| decode::string(n, "a reason", diags));
+    let owner = f
+        .required("owner", node, diags)
+        .and_then(|n| decode::string(n, "an owner", diags));
     let expires = f.required("expires", node, diags).and_then(|n| {
         let s = decode::string(n, "a date (YYYY-MM-DD)", diags)?;
         match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
@@ -237,15 +296,26 @@ fn waiver(node: &Node, diags: &mut Diagnostics) -> Option<Waiver> {
         (Some(r), None) => WaiverTarget::Requirement(r),
         (None, Some(c)) if c.split('/').count() == 2 => WaiverTarget::Case(c),
         (None, Some(c)) => {
-            diags.push(Diagnostic::new(format!("`case: {c}` is written `suite-id/case-id`")).at(&node.loc));
+            diags.push(
+                Diagnostic::new(format!("`case: {c}` is written `suite-id/case-id`")).at(&node.loc),
+            );
             return None;
         }
         _ => {
-            diags.push(Diagnostic::new("a waiver names exactly one of `requirement` or `case`").at(&node.loc));
+            diags.push(
+                Diagnostic::new("a waiver names exactly one of `requirement` or `case`")
+                    .at(&node.loc),
+            );
             return None;
         }
     };
-    Some(Waiver { target, reason: reason?, owner: owner?, expires: expires?, loc: node.loc.clone() })
+    Some(Waiver {
+        target,
+        reason: reason?,
+        owner: owner?,
+        expires: expires?,
+        loc: node.loc.clone(),
+    })
 }
 
 /// Deep-merge `over` into `base`: mappings merge, anything else replaces.
@@ -270,27 +340,40 @@ pub fn set_path(tree: &mut Value, path: &str, value: Value) -> Result<(), String
     let mut cur = tree;
     let parts: Vec<&str> = path.split('.').collect();
     if parts.iter().any(|p| p.is_empty()) {
-        return Err(format!("`{path}` is not a dotted path such as `endpoints.eid`"));
+        return Err(format!(
+            "`{path}` is not a dotted path such as `endpoints.eid`"
+        ));
     }
     for (i, part) in parts.iter().enumerate() {
         let last = i == parts.len() - 1;
         let Value::Object(map) = cur else {
-            return Err(format!("cannot set `{path}`: `{}` is not a mapping", parts[..i].join(".")));
+            return Err(format!(
+                "cannot set `{path}`: `{}` is not a mapping",
+                parts[..i].join(".")
+            ));
         };
         if last {
             map.insert(part.to_string(), value);
             return Ok(());
         }
-        cur = map.entry(part.to_string()).or_insert_with(|| Value::Object(Map::new()));
+        cur = map
+            .entry(part.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
     }
     Ok(())
 }
 
 impl Profile {
     /// Pick an environment and apply `--set` overrides.
-    pub fn effective(&self, env: Option<&str>, sets: &[(String, Value)]) -> Result<EffectiveProfile, String> {
+    pub fn effective(
+        &self,
+        env: Option<&str>,
+        sets: &[(String, Value)],
+    ) -> Result<EffectiveProfile, String> {
         let mut tree = Value::Object(self.settings.clone());
-        let environment = env.map(str::to_string).or_else(|| self.default_environment.clone());
+        let environment = env
+            .map(str::to_string)
+            .or_else(|| self.default_environment.clone());
         if let Some(name) = &environment {
             match self.environments.get(name) {
                 Some(over) => merge(&mut tree, &Value::Object(over.clone())),
@@ -298,7 +381,11 @@ impl Profile {
                     return Err(format!(
                         "{} has no environment `{name}` (it has: {})",
                         self.code,
-                        self.environments.keys().cloned().collect::<Vec<_>>().join(", ")
+                        self.environments
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ));
                 }
                 None => {}
@@ -308,7 +395,10 @@ impl Profile {
             map.insert("country".into(), Value::from(self.code.clone()));
             map.insert("name".into(), Value::from(self.name.clone()));
             map.insert("languages".into(), Value::from(self.languages.clone()));
-            map.insert("capabilities".into(), Value::from(self.capabilities.clone()));
+            map.insert(
+                "capabilities".into(),
+                Value::from(self.capabilities.clone()),
+            );
         }
         for (path, value) in sets {
             set_path(&mut tree, path, value.clone())?;
@@ -316,11 +406,22 @@ impl Profile {
         let languages = string_list(tree.get("languages"));
         let capabilities = string_list(tree.get("capabilities"));
         let limits = Limits {
-            concurrency: tree.pointer("/limits/concurrency").and_then(Value::as_u64).map(|c| c.max(1) as usize).unwrap_or(Limits::default().concurrency),
-            rate: tree.pointer("/limits/rate").and_then(Value::as_f64).unwrap_or(Limits::default().rate),
+            concurrency: tree
+                .pointer("/limits/concurrency")
+                .and_then(Value::as_u64)
+                .map(|c| c.max(1) as usize)
+                .unwrap_or(Limits::default().concurrency),
+            rate: tree
+                .pointer("/limits/rate")
+                .and_then(Value::as_f64)
+                .unwrap_or(Limits::default().rate),
         };
         let text = |p: &str| tree.pointer(p).and_then(Value::as_str).map(str::to_string);
-        let tls = TlsSettings { ca_bundle: text("/tls/ca_bundle"), client_cert: text("/tls/client_cert"), client_key: text("/tls/client_key") };
+        let tls = TlsSettings {
+            ca_bundle: text("/tls/ca_bundle"),
+            client_cert: text("/tls/client_cert"),
+            client_key: text("/tls/client_key"),
+        };
         let mut hosts = Vec::new();
         collect_hosts(&tree, &mut hosts);
         hosts.sort();
@@ -343,7 +444,11 @@ impl Profile {
 
 fn string_list(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -365,7 +470,11 @@ fn collect_hosts(v: &Value, out: &mut Vec<String>) {
 impl EffectiveProfile {
     /// Whether the country declares every one of `capabilities`.
     pub fn missing_capabilities<'a>(&self, capabilities: &'a [String]) -> Vec<&'a str> {
-        capabilities.iter().filter(|c| !self.capabilities.contains(c)).map(String::as_str).collect()
+        capabilities
+            .iter()
+            .filter(|c| !self.capabilities.contains(c))
+            .map(String::as_str)
+            .collect()
     }
 
     /// The value at a `profile.` path (without the namespace).
@@ -409,12 +518,30 @@ waivers:\n  - requirement: EID-X\n    reason: r\n    owner: o\n    expires: 2027
         let (p, d) = load(FI);
         assert!(d.is_empty(), "{d:?}");
         let p = p.unwrap();
-        let e = p.effective(Some("sandbox"), &[("oidc.issuer".into(), json!("https://x.test"))]).unwrap();
-        assert_eq!(e.tree.pointer("/endpoints/eid"), Some(&json!("https://fi.test")));
-        assert_eq!(e.tree.pointer("/oidc/issuer"), Some(&json!("https://x.test")));
+        let e = p
+            .effective(
+                Some("sandbox"),
+                &[("oidc.issuer".into(), json!("https://x.test"))],
+            )
+            .unwrap();
+        assert_eq!(
+            e.tree.pointer("/endpoints/eid"),
+            Some(&json!("https://fi.test"))
+        );
+        assert_eq!(
+            e.tree.pointer("/oidc/issuer"),
+            Some(&json!("https://x.test"))
+        );
         assert_eq!(e.hosts, vec!["fi.test".to_string(), "x.test".to_string()]);
-        assert!(p.effective(Some("nope"), &[]).unwrap_err().contains("no environment"));
-        assert_eq!(p.waivers[0].expires, NaiveDate::from_ymd_opt(2027, 1, 31).unwrap());
+        assert!(
+            p.effective(Some("nope"), &[])
+                .unwrap_err()
+                .contains("no environment")
+        );
+        assert_eq!(
+            p.waivers[0].expires,
+            NaiveDate::from_ymd_opt(2027, 1, 31).unwrap()
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Where the shipped files come from, and loading all of them into one
 //! checked [`Project`]: catalogues, suites, profiles and schemas.
 //!
-//! The binary embeds `suites/`, `schemas/`, `countries/` and `fixtures/sandbox/`;
+//! The binary embeds `suites/`, `schemas/` and `countries/`;
 //! `--root DIR` (or a current directory with that layout) uses files instead.
 
 use std::collections::BTreeMap;
@@ -20,7 +20,6 @@ use crate::suite::{Requirements, Suite, lint, load};
 static SUITES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/suites");
 static SCHEMAS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/schemas");
 static COUNTRIES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/countries");
-static SANDBOX: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/fixtures/sandbox");
 
 /// Where the project's files are read from.
 #[derive(Debug, Clone)]
@@ -36,14 +35,16 @@ impl Root {
             return Root::Dir(p.to_path_buf());
         }
         if let Ok(cwd) = std::env::current_dir()
-            && ["suites", "schemas", "countries"].iter().all(|d| cwd.join(d).is_dir())
+            && ["suites", "schemas", "countries"]
+                .iter()
+                .all(|d| cwd.join(d).is_dir())
         {
             return Root::Dir(PathBuf::from("."));
         }
         Root::Embedded
     }
 
-    /// Every file under `folder` (`suites`, `schemas`, `countries`, `sandbox`)
+    /// Every file under `folder` (`suites`, `schemas`, `countries`)
     /// whose name ends with `ext`, as (path relative to the folder, source).
     pub fn files(&self, folder: &str, ext: &str) -> Result<Vec<(String, SourceFile)>, Diagnostic> {
         let mut out = Vec::new();
@@ -53,7 +54,6 @@ impl Root {
                     "suites" => &SUITES,
                     "schemas" => &SCHEMAS,
                     "countries" => &COUNTRIES,
-                    "sandbox" => &SANDBOX,
                     _ => return Ok(out),
                 };
                 collect_embedded(dir, ext, &mut |rel, text| {
@@ -64,17 +64,26 @@ impl Root {
             Root::Dir(root) => {
                 let base = root.join(shown_folder(folder));
                 if !base.is_dir() {
-                    return Err(Diagnostic::new(format!("{} is not a folder", base.display())));
+                    return Err(Diagnostic::new(format!(
+                        "{} is not a folder",
+                        base.display()
+                    )));
                 }
                 let mut paths = Vec::new();
-                walk(&base, &mut paths).map_err(|e| Diagnostic::new(format!("cannot read {}: {e}", base.display())))?;
+                walk(&base, &mut paths)
+                    .map_err(|e| Diagnostic::new(format!("cannot read {}: {e}", base.display())))?;
                 for path in paths {
                     if !path.to_string_lossy().ends_with(ext) {
                         continue;
                     }
-                    let rel = path.strip_prefix(&base).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+                    let rel = path
+                        .strip_prefix(&base)
+                        .unwrap_or(&path)
+                        .to_string_lossy()
+                        .replace('\\', "/");
                     let shown = display_path(&path);
-                    let bytes = std::fs::read(&path).map_err(|e| Diagnostic::new(format!("cannot read {shown}: {e}")))?;
+                    let bytes = std::fs::read(&path)
+                        .map_err(|e| Diagnostic::new(format!("cannot read {shown}: {e}")))?;
                     if bytes.len() > crate::yaml::MAX_FILE_BYTES {
                         return Err(Diagnostic::new(format!(
                             "{shown}: file is {} bytes, larger than the {} bytes accepted",
@@ -88,11 +97,13 @@ impl Root {
                             let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
                             let line = good.iter().filter(|b| **b == b'\n').count() + 1;
                             let col = good.iter().rev().take_while(|b| **b != b'\n').count() + 1;
-                            return Err(Diagnostic::new("the file is not valid UTF-8").at(&crate::diag::Loc {
-                                file: shown.into(),
-                                line: line as u32,
-                                col: col as u32,
-                            }));
+                            return Err(Diagnostic::new("the file is not valid UTF-8").at(
+                                &crate::diag::Loc {
+                                    file: shown.into(),
+                                    line: line as u32,
+                                    col: col as u32,
+                                },
+                            ));
                         }
                     };
                     out.push((rel, SourceFile::new(shown, text)));
@@ -102,18 +113,10 @@ impl Root {
         out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
     }
-
-    /// Read one file under the sandbox fixtures, as bytes.
-    pub fn sandbox_file(&self, rel: &str) -> Option<Vec<u8>> {
-        match self {
-            Root::Embedded => SANDBOX.get_file(rel).map(|f| f.contents().to_vec()),
-            Root::Dir(root) => std::fs::read(root.join("fixtures/sandbox").join(rel)).ok(),
-        }
-    }
 }
 
 fn shown_folder(folder: &str) -> &str {
-    if folder == "sandbox" { "fixtures/sandbox" } else { folder }
+    folder
 }
 
 fn display_path(path: &Path) -> String {
@@ -165,18 +168,22 @@ impl Project {
     pub fn load(root: Root) -> Result<Project, Diagnostics> {
         let mut diags = Diagnostics::default();
         let mut inputs = Vec::new();
-        let mut read = |folder: &str, ext: &str, diags: &mut Diagnostics| match root.files(folder, ext) {
-            Ok(files) => {
-                for (_, src) in &files {
-                    inputs.push((src.name.to_string(), hex(&Sha256::digest(src.text.as_bytes()))));
+        let mut read =
+            |folder: &str, ext: &str, diags: &mut Diagnostics| match root.files(folder, ext) {
+                Ok(files) => {
+                    for (_, src) in &files {
+                        inputs.push((
+                            src.name.to_string(),
+                            hex(&Sha256::digest(src.text.as_bytes())),
+                        ));
+                    }
+                    files
                 }
-                files
-            }
-            Err(d) => {
-                diags.push(d);
-                Vec::new()
-            }
-        };
+                Err(d) => {
+                    diags.push(d);
+                    Vec::new()
+                }
+            };
         let schema_files = read("schemas", ".json", &mut diags);
         let suite_files = read("suites", ".yaml", &mut diags);
         let profile_files = read("countries", ".yaml", &mut diags);
@@ -222,20 +229,35 @@ impl Project {
                 if let crate::profile::WaiverTarget::Requirement(id) = &w.target
                     && requirements.get(id).is_none()
                 {
-                    cross.push(Diagnostic::new(format!("waiver for unknown requirement `{id}`")).at(&w.loc));
+                    cross.push(
+                        Diagnostic::new(format!("waiver for unknown requirement `{id}`"))
+                            .at(&w.loc),
+                    );
                 }
                 if let crate::profile::WaiverTarget::Case(c) = &w.target {
                     let (s, k) = c.split_once('/').unwrap_or((c, ""));
-                    if !suites.iter().any(|x| x.id == s && x.cases.iter().any(|y| y.id == k)) {
-                        cross.push(Diagnostic::new(format!("waiver for unknown case `{c}`")).at(&w.loc));
+                    if !suites
+                        .iter()
+                        .any(|x| x.id == s && x.cases.iter().any(|y| y.id == k))
+                    {
+                        cross.push(
+                            Diagnostic::new(format!("waiver for unknown case `{c}`")).at(&w.loc),
+                        );
                     }
                 }
             }
         }
         // Cross-file problems point into files; quote the lines.
-        let all_sources: Vec<&SourceFile> = suite_files.iter().chain(&profile_files).map(|(_, s)| s).collect();
+        let all_sources: Vec<&SourceFile> = suite_files
+            .iter()
+            .chain(&profile_files)
+            .map(|(_, s)| s)
+            .collect();
         for d in cross.0 {
-            let src = d.loc.as_ref().and_then(|l| all_sources.iter().find(|s| s.name == l.file));
+            let src = d
+                .loc
+                .as_ref()
+                .and_then(|l| all_sources.iter().find(|s| s.name == l.file));
             diags.push(match src {
                 Some(s) => d.quote(s),
                 None => d,
@@ -245,7 +267,15 @@ impl Project {
             diags.sort();
             return Err(diags);
         }
-        Ok(Project { root, requirements, catalogues, suites, profiles, schemas, inputs })
+        Ok(Project {
+            root,
+            requirements,
+            catalogues,
+            suites,
+            profiles,
+            schemas,
+            inputs,
+        })
     }
 
     pub fn suite(&self, id: &str) -> Option<&Suite> {
@@ -254,7 +284,13 @@ impl Project {
 }
 
 fn quote_all(diags: Diagnostics, src: &SourceFile) -> Diagnostics {
-    Diagnostics(diags.0.into_iter().map(|d| if d.snippet.is_none() { d.quote(src) } else { d }).collect())
+    Diagnostics(
+        diags
+            .0
+            .into_iter()
+            .map(|d| if d.snippet.is_none() { d.quote(src) } else { d })
+            .collect(),
+    )
 }
 
 pub fn hex(bytes: &[u8]) -> String {

@@ -35,7 +35,9 @@ pub struct SchemaRegistry {
 
 impl std::fmt::Debug for SchemaRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SchemaRegistry").field("files", &self.files.keys()).finish()
+        f.debug_struct("SchemaRegistry")
+            .field("files", &self.files.keys())
+            .finish()
     }
 }
 
@@ -43,7 +45,10 @@ impl std::fmt::Debug for SchemaRegistry {
 struct Offline;
 
 impl Retrieve for Offline {
-    fn retrieve(&self, uri: &Uri<String>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+    fn retrieve(
+        &self,
+        uri: &Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         Err(format!("`{uri}` is not a schema under schemas/ (schemas are resolved offline)").into())
     }
 }
@@ -53,12 +58,24 @@ impl SchemaRegistry {
     pub fn new(sources: &[(String, SourceFile)], diags: &mut Diagnostics) -> SchemaRegistry {
         let mut files = BTreeMap::new();
         for (path, source) in sources {
-            let loc = Loc { file: source.name.clone(), line: 1, col: 1 };
+            let loc = Loc {
+                file: source.name.clone(),
+                line: 1,
+                col: 1,
+            };
             let contents: Value = match serde_json::from_str(&source.text) {
                 Ok(v) => v,
                 Err(e) => {
-                    let loc = Loc { line: e.line() as u32, col: e.column() as u32, ..loc };
-                    diags.push(Diagnostic::new(format!("invalid JSON: {e}")).at(&loc).quote(source));
+                    let loc = Loc {
+                        line: e.line() as u32,
+                        col: e.column() as u32,
+                        ..loc
+                    };
+                    diags.push(
+                        Diagnostic::new(format!("invalid JSON: {e}"))
+                            .at(&loc)
+                            .quote(source),
+                    );
                     continue;
                 }
             };
@@ -76,11 +93,23 @@ impl SchemaRegistry {
                 }
                 _ => path_uri,
             };
-            files.insert(path.clone(), SchemaFile { path: path.clone(), uri, contents });
+            files.insert(
+                path.clone(),
+                SchemaFile {
+                    path: path.clone(),
+                    uri,
+                    contents,
+                },
+            );
         }
         let resources: Vec<(String, Resource)> = files
             .values()
-            .map(|f| (f.uri.clone(), Draft::Draft202012.create_resource(f.contents.clone())))
+            .map(|f| {
+                (
+                    f.uri.clone(),
+                    Draft::Draft202012.create_resource(f.contents.clone()),
+                )
+            })
             .collect();
         let registry = match Registry::new()
             .retriever(Offline)
@@ -91,10 +120,16 @@ impl SchemaRegistry {
             Ok(r) => r,
             Err(e) => {
                 diags.push(Diagnostic::new(format!("schemas/: {e}")));
-                Registry::new().prepare().expect("an empty registry always prepares")
+                Registry::new()
+                    .prepare()
+                    .expect("an empty registry always prepares")
             }
         };
-        SchemaRegistry { files, registry, compiled: Mutex::new(BTreeMap::new()) }
+        SchemaRegistry {
+            files,
+            registry,
+            compiled: Mutex::new(BTreeMap::new()),
+        }
     }
 
     pub fn contains(&self, path: &str) -> bool {
@@ -107,7 +142,10 @@ impl SchemaRegistry {
 
     /// The path of the file whose `$id` is `uri`.
     pub fn path_of_uri(&self, uri: &str) -> Option<&str> {
-        self.files.values().find(|f| f.uri == uri).map(|f| f.path.as_str())
+        self.files
+            .values()
+            .find(|f| f.uri == uri)
+            .map(|f| f.path.as_str())
     }
 
     /// The compiled validator of `path`, compiled on first use.
@@ -116,14 +154,19 @@ impl SchemaRegistry {
         if let Some(v) = cache.get(path) {
             return Ok(v.clone());
         }
-        let file = self.files.get(path).ok_or_else(|| format!("no schema `{path}` under schemas/"))?;
+        let file = self
+            .files
+            .get(path)
+            .ok_or_else(|| format!("no schema `{path}` under schemas/"))?;
         let validator = jsonschema::options()
             .with_draft(Draft::Draft202012)
             .with_registry(&self.registry)
             .with_retriever(Offline)
             .with_base_uri(file.uri.clone())
             .should_validate_formats(true)
-            .with_pattern_options(PatternOptions::fancy_regex().backtrack_limit(PATTERN_BACKTRACK_LIMIT))
+            .with_pattern_options(
+                PatternOptions::fancy_regex().backtrack_limit(PATTERN_BACKTRACK_LIMIT),
+            )
             .build(&file.contents)
             .map_err(|e| format!("schema `{path}` does not compile: {e}"))?;
         let validator = Arc::new(validator);
@@ -135,7 +178,11 @@ impl SchemaRegistry {
     pub fn compile_all(&self, diags: &mut Diagnostics) {
         for path in self.files.keys() {
             if let Err(e) = self.validator(path) {
-                diags.push(Diagnostic::new(e).at(&Loc { file: format!("schemas/{path}").into(), line: 1, col: 1 }));
+                diags.push(Diagnostic::new(e).at(&Loc {
+                    file: format!("schemas/{path}").into(),
+                    line: 1,
+                    col: 1,
+                }));
             }
         }
     }
@@ -172,7 +219,12 @@ mod tests {
     fn registry(files: &[(&str, Value)]) -> (SchemaRegistry, Diagnostics) {
         let sources: Vec<(String, SourceFile)> = files
             .iter()
-            .map(|(p, v)| (p.to_string(), SourceFile::new(format!("schemas/{p}"), v.to_string())))
+            .map(|(p, v)| {
+                (
+                    p.to_string(),
+                    SourceFile::new(format!("schemas/{p}"), v.to_string()),
+                )
+            })
             .collect();
         let mut d = Diagnostics::default();
         let r = SchemaRegistry::new(&sources, &mut d);
@@ -182,23 +234,44 @@ mod tests {
     #[test]
     fn resolves_cross_file_refs_offline_and_checks_formats() {
         let (r, d) = registry(&[
-            ("common/lang.schema.json", json!({"$id": format!("{BASE}common/lang.schema.json"), "type": "object", "minProperties": 1})),
-            ("x/rec.schema.json", json!({
-                "$id": format!("{BASE}x/rec.schema.json"),
-                "type": "object",
-                "properties": {"name": {"$ref": "../common/lang.schema.json"}, "url": {"type": "string", "format": "uri"}}
-            })),
+            (
+                "common/lang.schema.json",
+                json!({"$id": format!("{BASE}common/lang.schema.json"), "type": "object", "minProperties": 1}),
+            ),
+            (
+                "x/rec.schema.json",
+                json!({
+                    "$id": format!("{BASE}x/rec.schema.json"),
+                    "type": "object",
+                    "properties": {"name": {"$ref": "../common/lang.schema.json"}, "url": {"type": "string", "format": "uri"}}
+                }),
+            ),
         ]);
         assert!(d.is_empty(), "{d:?}");
-        assert!(r.validate("x/rec.schema.json", &json!({"name": {"fi": "x"}, "url": "https://a"})).unwrap().is_empty());
-        let errs = r.validate("x/rec.schema.json", &json!({"name": {}, "url": "not a uri"})).unwrap();
+        assert!(
+            r.validate(
+                "x/rec.schema.json",
+                &json!({"name": {"fi": "x"}, "url": "https://a"})
+            )
+            .unwrap()
+            .is_empty()
+        );
+        let errs = r
+            .validate(
+                "x/rec.schema.json",
+                &json!({"name": {}, "url": "not a uri"}),
+            )
+            .unwrap();
         assert_eq!(errs.len(), 2, "{errs:?}");
         assert!(errs.iter().any(|e| e.instance_path == "/name"));
     }
 
     #[test]
     fn remote_refs_are_refused() {
-        let (r, d) = registry(&[("a.schema.json", json!({"$ref": "https://example.org/remote.json"}))]);
+        let (r, d) = registry(&[(
+            "a.schema.json",
+            json!({"$ref": "https://example.org/remote.json"}),
+        )]);
         let failed = !d.is_empty() || r.validator("a.schema.json").is_err();
         assert!(failed);
     }

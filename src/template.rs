@@ -100,7 +100,12 @@ impl Template {
                     Template::Literal(value.clone())
                 }
             },
-            Value::Array(items) => Template::Array(items.iter().map(|v| Template::parse(v, loc, diags)).collect()),
+            Value::Array(items) => Template::Array(
+                items
+                    .iter()
+                    .map(|v| Template::parse(v, loc, diags))
+                    .collect(),
+            ),
             Value::Object(map) => Template::Object(
                 map.iter()
                     .map(|(k, v)| (k.clone(), Template::parse(v, loc, diags)))
@@ -226,10 +231,14 @@ fn apply(filter: &Filter, value: Value) -> Result<Value, String> {
     };
     Ok(match filter {
         Filter::TrimEnd(t) => Value::String(text(&value).trim_end_matches(t.as_str()).to_string()),
-        Filter::TrimStart(t) => Value::String(text(&value).trim_start_matches(t.as_str()).to_string()),
+        Filter::TrimStart(t) => {
+            Value::String(text(&value).trim_start_matches(t.as_str()).to_string())
+        }
         Filter::Lower => Value::String(text(&value).to_lowercase()),
         Filter::Upper => Value::String(text(&value).to_uppercase()),
-        Filter::UrlEncode => Value::String(url::form_urlencoded::byte_serialize(text(&value).as_bytes()).collect()),
+        Filter::UrlEncode => {
+            Value::String(url::form_urlencoded::byte_serialize(text(&value).as_bytes()).collect())
+        }
         Filter::Json => Value::String(value.to_string()),
         Filter::Default(_) => value,
     })
@@ -264,8 +273,15 @@ fn parse_expr(src: &str) -> Result<Expr, String> {
         return Err("empty expression".into());
     }
     let path: Vec<String> = var.split('.').map(str::to_string).collect();
-    if path.iter().any(|p| p.is_empty() || !p.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')) {
-        return Err(format!("`{var}` is not a variable name (letters, digits, `_`, `-`, joined by dots)"));
+    if path.iter().any(|p| {
+        p.is_empty()
+            || !p
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    }) {
+        return Err(format!(
+            "`{var}` is not a variable name (letters, digits, `_`, `-`, joined by dots)"
+        ));
     }
     if !NAMESPACES.contains(&path[0].as_str()) {
         return Err(format!(
@@ -273,14 +289,22 @@ fn parse_expr(src: &str) -> Result<Expr, String> {
             NAMESPACES.map(|n| format!("`{n}.`")).join(", ")
         ));
     }
-    let filters = pieces.map(|f| parse_filter(f.trim())).collect::<Result<_, _>>()?;
-    Ok(Expr { path, filters, source: src.to_string() })
+    let filters = pieces
+        .map(|f| parse_filter(f.trim()))
+        .collect::<Result<_, _>>()?;
+    Ok(Expr {
+        path,
+        filters,
+        source: src.to_string(),
+    })
 }
 
 fn parse_filter(src: &str) -> Result<Filter, String> {
     let (name, arg) = match src.find('(') {
         Some(i) => {
-            let arg = src[i + 1..].strip_suffix(')').ok_or_else(|| format!("filter `{src}` lacks `)`"))?;
+            let arg = src[i + 1..]
+                .strip_suffix(')')
+                .ok_or_else(|| format!("filter `{src}` lacks `)`"))?;
             (&src[..i], Some(arg.trim()))
         }
         None => (src, None),
@@ -303,10 +327,21 @@ fn parse_filter(src: &str) -> Result<Filter, String> {
         "default" => {
             let a = arg.ok_or("filter `default` takes one argument")?;
             let a = a.replace('\'', "\"");
-            Filter::Default(serde_json::from_str(&a).map_err(|_| format!("`default({a})` takes a JSON value"))?)
+            Filter::Default(
+                serde_json::from_str(&a)
+                    .map_err(|_| format!("`default({a})` takes a JSON value"))?,
+            )
         }
         other => {
-            let known = ["trim_end", "trim_start", "lower", "upper", "urlencode", "json", "default"];
+            let known = [
+                "trim_end",
+                "trim_start",
+                "lower",
+                "upper",
+                "urlencode",
+                "json",
+                "default",
+            ];
             let hint = crate::diag::did_you_mean(other, known)
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();
@@ -351,12 +386,19 @@ mod tests {
                     None => return Ok(None),
                 }
             }
-            Ok(Some(Found { value: v.clone(), secret: path.last().is_some_and(|l| l == "token") }))
+            Ok(Some(Found {
+                value: v.clone(),
+                secret: path.last().is_some_and(|l| l == "token"),
+            }))
         }
     }
 
     fn render(t: Value, vars: Value) -> Result<Rendered, String> {
-        let loc = Loc { file: "t".into(), line: 1, col: 1 };
+        let loc = Loc {
+            file: "t".into(),
+            line: 1,
+            col: 1,
+        };
         let mut d = Diagnostics::default();
         let t = Template::parse(&t, &loc, &mut d);
         assert!(d.is_empty(), "{d:?}");
@@ -366,31 +408,69 @@ mod tests {
     #[test]
     fn whole_expressions_keep_types() {
         let vars = json!({"capture": {"list": ["a", "b"], "n": 3}});
-        assert_eq!(render(json!("{{ capture.list }}"), vars.clone()).unwrap().value, json!(["a", "b"]));
-        assert_eq!(render(json!({"x": "{{capture.n}}"}), vars.clone()).unwrap().value, json!({"x": 3}));
-        assert_eq!(render(json!("n={{ capture.n }}"), vars).unwrap().value, json!("n=3"));
+        assert_eq!(
+            render(json!("{{ capture.list }}"), vars.clone())
+                .unwrap()
+                .value,
+            json!(["a", "b"])
+        );
+        assert_eq!(
+            render(json!({"x": "{{capture.n}}"}), vars.clone())
+                .unwrap()
+                .value,
+            json!({"x": 3})
+        );
+        assert_eq!(
+            render(json!("n={{ capture.n }}"), vars).unwrap().value,
+            json!("n=3")
+        );
     }
 
     #[test]
     fn filters_apply_in_order() {
         let vars = json!({"profile": {"issuer": "https://x.test/"}});
-        let out = render(json!("{{ profile.issuer | trim_end('/') }}/.well-known"), vars).unwrap();
+        let out = render(
+            json!("{{ profile.issuer | trim_end('/') }}/.well-known"),
+            vars,
+        )
+        .unwrap();
         assert_eq!(out.value, json!("https://x.test/.well-known"));
-        let out = render(json!("{{ profile.missing | default('fi') }}"), json!({"profile": {}})).unwrap();
+        let out = render(
+            json!("{{ profile.missing | default('fi') }}"),
+            json!({"profile": {}}),
+        )
+        .unwrap();
         assert_eq!(out.value, json!("fi"));
     }
 
     #[test]
     fn secrets_taint_the_result_and_undefined_is_an_error() {
         let vars = json!({"profile": {"token": "s3cr3t"}});
-        assert!(render(json!("Bearer {{ profile.token }}"), vars.clone()).unwrap().secret);
-        assert!(render(json!("{{ profile.nope }}"), vars).unwrap_err().contains("not defined"));
+        assert!(
+            render(json!("Bearer {{ profile.token }}"), vars.clone())
+                .unwrap()
+                .secret
+        );
+        assert!(
+            render(json!("{{ profile.nope }}"), vars)
+                .unwrap_err()
+                .contains("not defined")
+        );
     }
 
     #[test]
     fn bad_templates_are_load_errors() {
-        let loc = Loc { file: "t".into(), line: 4, col: 7 };
-        for bad in ["{{ x.y }}", "{{ profile.a", "{{ profile.a | frobnicate }}", "{{ }}"] {
+        let loc = Loc {
+            file: "t".into(),
+            line: 4,
+            col: 7,
+        };
+        for bad in [
+            "{{ x.y }}",
+            "{{ profile.a",
+            "{{ profile.a | frobnicate }}",
+            "{{ }}",
+        ] {
             let mut d = Diagnostics::default();
             Template::parse(&json!(bad), &loc, &mut d);
             assert_eq!(d.len(), 1, "{bad}");

@@ -18,7 +18,9 @@ pub struct Waivers<'a> {
 
 impl Waivers<'_> {
     fn active(&self, target: &WaiverTarget) -> bool {
-        self.list.iter().any(|w| &w.target == target && w.expires >= self.today)
+        self.list
+            .iter()
+            .any(|w| &w.target == target && w.expires >= self.today)
     }
     pub fn requirement(&self, id: &str) -> bool {
         self.active(&WaiverTarget::Requirement(id.to_string()))
@@ -47,7 +49,12 @@ pub fn grade(outcome: &str, level: Level) -> Verdict {
 fn check_level(check: &CheckRecord, case_reqs: &[String], reqs: &Requirements) -> Level {
     match &check.requirement {
         Some(id) => reqs.get(id).map(|r| r.level).unwrap_or(Level::Must),
-        None => case_reqs.iter().filter_map(|id| reqs.get(id)).map(|r| r.level).min().unwrap_or(Level::Must),
+        None => case_reqs
+            .iter()
+            .filter_map(|id| reqs.get(id))
+            .map(|r| r.level)
+            .min()
+            .unwrap_or(Level::Must),
     }
 }
 
@@ -57,7 +64,8 @@ pub fn grade_case(case: &mut CaseRecord, suite: &str, reqs: &Requirements, waive
         return;
     }
     let case_waived = waivers.case(suite, &case.id);
-    let all_reqs_waived = !case.requirements.is_empty() && case.requirements.iter().all(|r| waivers.requirement(r));
+    let all_reqs_waived =
+        !case.requirements.is_empty() && case.requirements.iter().all(|r| waivers.requirement(r));
     let mut verdict = Verdict::NotApplicable;
     let mut reason = None;
     for step in &mut case.steps {
@@ -89,7 +97,10 @@ pub fn grade_case(case: &mut CaseRecord, suite: &str, reqs: &Requirements, waive
             reason.get_or_insert_with(|| e.clone());
         }
     }
-    if verdict == Verdict::NotApplicable && case.steps.iter().all(|s| s.checks.is_empty()) && reason.is_none() {
+    if verdict == Verdict::NotApplicable
+        && case.steps.iter().all(|s| s.checks.is_empty())
+        && reason.is_none()
+    {
         // A case with requests but no checks still passed if every request got an answer.
         verdict = Verdict::Pass;
     }
@@ -108,20 +119,33 @@ pub struct RollUp {
     pub waivers: Vec<WaiverRecord>,
 }
 
-pub fn roll_up(suites: &[SuiteRecord], suite_requirements: &BTreeMap<String, Vec<String>>, reqs: &Requirements, waivers: &Waivers<'_>) -> RollUp {
+pub fn roll_up(
+    suites: &[SuiteRecord],
+    suite_requirements: &BTreeMap<String, Vec<String>>,
+    reqs: &Requirements,
+    waivers: &Waivers<'_>,
+) -> RollUp {
     // Which requirements are in play: every requirement a selected suite covers.
     let mut in_play: BTreeMap<&str, (Verdict, Option<String>, BTreeSet<String>)> = BTreeMap::new();
     for suite in suites {
         for id in suite_requirements.get(&suite.id).into_iter().flatten() {
-            in_play.entry(id.as_str()).or_insert((Verdict::NotApplicable, None, BTreeSet::new()));
+            in_play
+                .entry(id.as_str())
+                .or_insert((Verdict::NotApplicable, None, BTreeSet::new()));
         }
     }
     let mut seen_evidence: BTreeSet<&str> = BTreeSet::new();
     for suite in suites {
         for case in &suite.cases {
-            let key = format!("{}/{}", suite.id, case.id.split('[').next().unwrap_or(&case.id));
+            let key = format!(
+                "{}/{}",
+                suite.id,
+                case.id.split('[').next().unwrap_or(&case.id)
+            );
             for id in &case.requirements {
-                let Some(entry) = in_play.get_mut(id.as_str()) else { continue };
+                let Some(entry) = in_play.get_mut(id.as_str()) else {
+                    continue;
+                };
                 entry.2.insert(key.clone());
                 if case.steps.is_empty() {
                     // Not applicable (or not run): the reason speaks for the requirement if nothing else does.
@@ -139,12 +163,22 @@ pub fn roll_up(suites: &[SuiteRecord], suite_requirements: &BTreeMap<String, Vec
                         None => case.requirements.iter().collect(),
                     };
                     for id in targets {
-                        let Some(level) = reqs.get(id).map(|r| r.level) else { continue };
-                        let Some(entry) = in_play.get_mut(id.as_str()) else { continue };
+                        let Some(level) = reqs.get(id).map(|r| r.level) else {
+                            continue;
+                        };
+                        let Some(entry) = in_play.get_mut(id.as_str()) else {
+                            continue;
+                        };
                         entry.2.insert(key.clone());
                         seen_evidence.insert(reqs.get(id).map(|r| r.id.as_str()).unwrap_or(""));
-                        let v = if check.verdict == Verdict::Waived { Verdict::Waived } else { grade(&check.outcome, level) };
-                        if v.severity() > entry.0.severity() || (entry.0 == Verdict::NotApplicable && v == Verdict::NotApplicable) {
+                        let v = if check.verdict == Verdict::Waived {
+                            Verdict::Waived
+                        } else {
+                            grade(&check.outcome, level)
+                        };
+                        if v.severity() > entry.0.severity()
+                            || (entry.0 == Verdict::NotApplicable && v == Verdict::NotApplicable)
+                        {
                             let reason = match v {
                                 Verdict::Pass => None,
                                 Verdict::NotApplicable => Some(OPTIONAL_NOT_OFFERED.to_string()),
@@ -176,8 +210,18 @@ pub fn roll_up(suites: &[SuiteRecord], suite_requirements: &BTreeMap<String, Vec
     let mut used_waivers: BTreeSet<String> = BTreeSet::new();
     for suite in suites {
         for case in &suite.cases {
-            if case.steps.iter().flat_map(|s| &s.checks).any(|c| c.verdict == Verdict::Waived) && waivers.case(&suite.id, &case.id) {
-                used_waivers.insert(format!("{}/{}", suite.id, case.id.split('[').next().unwrap_or(&case.id)));
+            if case
+                .steps
+                .iter()
+                .flat_map(|s| &s.checks)
+                .any(|c| c.verdict == Verdict::Waived)
+                && waivers.case(&suite.id, &case.id)
+            {
+                used_waivers.insert(format!(
+                    "{}/{}",
+                    suite.id,
+                    case.id.split('[').next().unwrap_or(&case.id)
+                ));
             }
         }
     }
@@ -185,10 +229,18 @@ pub fn roll_up(suites: &[SuiteRecord], suite_requirements: &BTreeMap<String, Vec
     for (id, (mut verdict, mut reason, cases)) in in_play {
         let Some(r) = reqs.get(id) else { continue };
         if reason.is_none() && verdict == Verdict::NotApplicable && !seen_evidence.contains(id) {
-            reason = Some(if cases.is_empty() { "no case in this run tests it".into() } else { "not applicable".into() });
+            reason = Some(if cases.is_empty() {
+                "no case in this run tests it".into()
+            } else {
+                "not applicable".into()
+            });
         }
         let mut waiver = None;
-        if let Some(w) = waivers.list.iter().find(|w| w.target == WaiverTarget::Requirement(id.to_string())) {
+        if let Some(w) = waivers
+            .list
+            .iter()
+            .find(|w| w.target == WaiverTarget::Requirement(id.to_string()))
+        {
             let active = w.expires >= waivers.today;
             if active && matches!(verdict, Verdict::Fail | Verdict::Warn | Verdict::Waived) {
                 verdict = Verdict::Waived;
@@ -215,7 +267,8 @@ pub fn roll_up(suites: &[SuiteRecord], suite_requirements: &BTreeMap<String, Vec
     let mut domains = Vec::new();
     let domain_names: BTreeSet<&str> = requirements.iter().map(|r| r.domain.as_str()).collect();
     for d in domain_names {
-        let in_domain: Vec<&RequirementRecord> = requirements.iter().filter(|r| r.domain == d).collect();
+        let in_domain: Vec<&RequirementRecord> =
+            requirements.iter().filter(|r| r.domain == d).collect();
         let (verdict, musts_waived) = conformance(&in_domain);
         let mut counts = Counts::default();
         in_domain.iter().for_each(|r| counts.add(r.verdict));
@@ -234,7 +287,13 @@ pub fn roll_up(suites: &[SuiteRecord], suite_requirements: &BTreeMap<String, Vec
         .iter()
         .map(|w| waiver_record(w, waivers.today, used_waivers.contains(w.target_text())))
         .collect();
-    RollUp { requirements, domains, verdict, musts_waived, waivers }
+    RollUp {
+        requirements,
+        domains,
+        verdict,
+        musts_waived,
+        waivers,
+    }
 }
 
 fn waiver_record(w: &Waiver, today: NaiveDate, used: bool) -> WaiverRecord {
@@ -257,12 +316,17 @@ fn waiver_record(w: &Waiver, today: NaiveDate, used: bool) -> WaiverRecord {
 /// The Contracts' rule for a set of requirement verdicts, and how many MUSTs were waived.
 pub fn conformance(reqs: &[&RequirementRecord]) -> (Conformance, usize) {
     let is = |r: &&&RequirementRecord, level: &str, v: Verdict| r.level == level && r.verdict == v;
-    let musts_waived = reqs.iter().filter(|r| is(r, "MUST", Verdict::Waived)).count();
+    let musts_waived = reqs
+        .iter()
+        .filter(|r| is(r, "MUST", Verdict::Waived))
+        .count();
     let verdict = if reqs.iter().any(|r| is(&r, "MUST", Verdict::Fail)) {
         Conformance::NonConformant
     } else if reqs.iter().any(|r| is(&r, "MUST", Verdict::Error)) {
         Conformance::Inconclusive
-    } else if reqs.iter().any(|r| r.level == "SHOULD" && matches!(r.verdict, Verdict::Warn | Verdict::Error | Verdict::Fail)) {
+    } else if reqs.iter().any(|r| {
+        r.level == "SHOULD" && matches!(r.verdict, Verdict::Warn | Verdict::Error | Verdict::Fail)
+    }) {
         Conformance::ConformantWithWarnings
     } else if reqs.iter().all(|r| r.verdict == Verdict::NotApplicable) {
         Conformance::NotApplicable
@@ -308,18 +372,55 @@ mod tests {
     #[test]
     fn contracts_roll_up() {
         let c = |rs: Vec<RequirementRecord>| conformance(&rs.iter().collect::<Vec<_>>()).0;
-        assert_eq!(c(vec![req("MUST", Verdict::Pass), req("MUST", Verdict::Fail), req("MUST", Verdict::Error)]), Conformance::NonConformant);
-        assert_eq!(c(vec![req("MUST", Verdict::Pass), req("MUST", Verdict::Error)]), Conformance::Inconclusive);
-        assert_eq!(c(vec![req("MUST", Verdict::Pass), req("SHOULD", Verdict::Error)]), Conformance::ConformantWithWarnings);
-        assert_eq!(c(vec![req("MUST", Verdict::Waived), req("SHOULD", Verdict::Pass)]), Conformance::Conformant);
-        assert_eq!(c(vec![req("MUST", Verdict::NotApplicable)]), Conformance::NotApplicable);
-        assert_eq!(c(vec![req("MAY", Verdict::NotApplicable), req("MUST", Verdict::Pass)]), Conformance::Conformant);
+        assert_eq!(
+            c(vec![
+                req("MUST", Verdict::Pass),
+                req("MUST", Verdict::Fail),
+                req("MUST", Verdict::Error)
+            ]),
+            Conformance::NonConformant
+        );
+        assert_eq!(
+            c(vec![
+                req("MUST", Verdict::Pass),
+                req("MUST", Verdict::Error)
+            ]),
+            Conformance::Inconclusive
+        );
+        assert_eq!(
+            c(vec![
+                req("MUST", Verdict::Pass),
+                req("SHOULD", Verdict::Error)
+            ]),
+            Conformance::ConformantWithWarnings
+        );
+        assert_eq!(
+            c(vec![
+                req("MUST", Verdict::Waived),
+                req("SHOULD", Verdict::Pass)
+            ]),
+            Conformance::Conformant
+        );
+        assert_eq!(
+            c(vec![req("MUST", Verdict::NotApplicable)]),
+            Conformance::NotApplicable
+        );
+        assert_eq!(
+            c(vec![
+                req("MAY", Verdict::NotApplicable),
+                req("MUST", Verdict::Pass)
+            ]),
+            Conformance::Conformant
+        );
     }
 
     #[test]
     fn exit_codes() {
         use Conformance::*;
-        assert_eq!(exit_code(&[Conformant, NonConformant, Inconclusive], false, false), 1);
+        assert_eq!(
+            exit_code(&[Conformant, NonConformant, Inconclusive], false, false),
+            1
+        );
         assert_eq!(exit_code(&[Conformant, Inconclusive], false, false), 3);
         assert_eq!(exit_code(&[ConformantWithWarnings], false, false), 0);
         assert_eq!(exit_code(&[ConformantWithWarnings], false, true), 1);

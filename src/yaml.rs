@@ -6,8 +6,8 @@
 //! saphyr-parser's event stream with hard bounds: nesting depth, node count
 //! (which also defuses alias bombs), and duplicate keys are refused.
 
-use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, ScalarStyle};
+use std::collections::HashMap;
 
 use crate::diag::{Diagnostic, Loc, SourceFile};
 
@@ -77,7 +77,9 @@ impl Node {
             Value::Null => J::Null,
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
-            Value::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map(J::Number)
+                .unwrap_or(J::Null),
             Value::Str(s) => J::String(s.clone()),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => J::Object(
@@ -130,8 +132,17 @@ pub fn parse(source: &SourceFile) -> Result<Node, Diagnostic> {
 }
 
 enum Open {
-    Seq { loc: Loc, anchor: usize, items: Vec<Node> },
-    Map { loc: Loc, anchor: usize, entries: Vec<(Node, Node)>, key: Option<Node> },
+    Seq {
+        loc: Loc,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        loc: Loc,
+        anchor: usize,
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+    },
 }
 
 struct Builder {
@@ -148,7 +159,10 @@ impl Builder {
             Event::DocumentStart(_) => {
                 self.documents += 1;
                 if self.documents > 1 {
-                    return Err(Diagnostic::new("a second YAML document; a file holds exactly one").at(&loc));
+                    return Err(Diagnostic::new(
+                        "a second YAML document; a file holds exactly one",
+                    )
+                    .at(&loc));
                 }
             }
             Event::Scalar(text, style, anchor, tag) => {
@@ -188,19 +202,39 @@ impl Builder {
                 self.add(node)?;
             }
             Event::SequenceStart(anchor, _) => {
-                self.open(Open::Seq { loc, anchor, items: Vec::new() })?;
+                self.open(Open::Seq {
+                    loc,
+                    anchor,
+                    items: Vec::new(),
+                })?;
             }
             Event::MappingStart(anchor, _) => {
-                self.open(Open::Map { loc, anchor, entries: Vec::new(), key: None })?;
+                self.open(Open::Map {
+                    loc,
+                    anchor,
+                    entries: Vec::new(),
+                    key: None,
+                })?;
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let node = match self.stack.pop() {
                     Some(Open::Seq { loc, anchor, items }) => {
-                        let n = Node { value: Value::Seq(items), loc };
+                        let n = Node {
+                            value: Value::Seq(items),
+                            loc,
+                        };
                         (n, anchor)
                     }
-                    Some(Open::Map { loc, anchor, entries, .. }) => {
-                        let n = Node { value: Value::Map(entries), loc };
+                    Some(Open::Map {
+                        loc,
+                        anchor,
+                        entries,
+                        ..
+                    }) => {
+                        let n = Node {
+                            value: Value::Map(entries),
+                            loc,
+                        };
                         (n, anchor)
                     }
                     None => return Ok(()),
@@ -233,7 +267,9 @@ impl Builder {
             let loc = match &open {
                 Open::Seq { loc, .. } | Open::Map { loc, .. } => loc.clone(),
             };
-            return Err(Diagnostic::new(format!("nesting deeper than {MAX_DEPTH} levels")).at(&loc));
+            return Err(
+                Diagnostic::new(format!("nesting deeper than {MAX_DEPTH} levels")).at(&loc),
+            );
         }
         self.stack.push(open);
         Ok(())
@@ -274,14 +310,25 @@ impl Builder {
 fn count_nodes(node: &Node) -> usize {
     1 + match &node.value {
         Value::Seq(items) => items.iter().map(count_nodes).sum(),
-        Value::Map(entries) => entries.iter().map(|(k, v)| count_nodes(k) + count_nodes(v)).sum(),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| count_nodes(k) + count_nodes(v))
+            .sum(),
         _ => 0,
     }
 }
 
 /// A command-line value (`--set k=v`) read as a plain YAML scalar.
 pub fn scalar(text: &str) -> serde_json::Value {
-    Node { value: resolve_plain(text), loc: Loc { file: "--set".into(), line: 1, col: 1 } }.to_json()
+    Node {
+        value: resolve_plain(text),
+        loc: Loc {
+            file: "--set".into(),
+            line: 1,
+            col: 1,
+        },
+    }
+    .to_json()
 }
 
 /// YAML 1.2 core schema resolution of a plain scalar. Dates stay strings.
@@ -290,7 +337,9 @@ fn resolve_plain(text: &str) -> Value {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),
         "false" | "False" | "FALSE" => return Value::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY);
+        }
         "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
         _ => {}
@@ -350,9 +399,13 @@ mod tests {
     #[test]
     fn keeps_positions_and_types() {
         let node = load("a: 1\nb:\n  - x\n  - 2.5\n  - true\n  - '3'\nc: 2027-01-01\n").unwrap();
-        let Value::Map(entries) = &node.value else { panic!() };
+        let Value::Map(entries) = &node.value else {
+            panic!()
+        };
         assert_eq!(entries[1].0.loc.line, 2);
-        let Value::Seq(items) = &entries[1].1.value else { panic!() };
+        let Value::Seq(items) = &entries[1].1.value else {
+            panic!()
+        };
         assert_eq!((items[0].loc.line, items[0].loc.col), (3, 5));
         assert!(matches!(items[1].value, Value::Float(f) if f == 2.5));
         assert!(matches!(items[2].value, Value::Bool(true)));

@@ -16,7 +16,11 @@ enum Op {
 #[derive(Debug)]
 struct BodyCheck(Op);
 
-pub fn decode(node: &Node, _: &DecodeContext<'_>, diags: &mut Diagnostics) -> Option<Box<dyn CheckKind>> {
+pub fn decode(
+    node: &Node,
+    _: &DecodeContext<'_>,
+    diags: &mut Diagnostics,
+) -> Option<Box<dyn CheckKind>> {
     let mut f = super::fields(node, "a body check", diags)?;
     let mut ops = Vec::new();
     if let Some(n) = f.get("contains") {
@@ -32,7 +36,10 @@ pub fn decode(node: &Node, _: &DecodeContext<'_>, diags: &mut Diagnostics) -> Op
     }
     f.finish(diags);
     if ops.len() != 1 {
-        diags.push(Diagnostic::new("a body check takes exactly one of contains, not_contains, matches").at(&node.loc));
+        diags.push(
+            Diagnostic::new("a body check takes exactly one of contains, not_contains, matches")
+                .at(&node.loc),
+        );
         return None;
     }
     Some(Box::new(BodyCheck(ops.pop()?)))
@@ -50,23 +57,56 @@ impl CheckKind for BodyCheck {
     }
     fn evaluate(&self, response: &Response, cx: &EvalContext<'_>) -> Outcome {
         let text = response.text();
-        let needle = |t: &Template| super::expected(t, cx).map(|v| match v {
-            serde_json::Value::String(s) => s,
-            other => other.to_string(),
-        });
+        let needle = |t: &Template| {
+            super::expected(t, cx).map(|v| match v {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            })
+        };
         match &self.0 {
             Op::Contains(t) => match needle(t) {
-                Ok(n) => Outcome::judge(text.contains(&n), format!("the body {} {}", if text.contains(&n) { "contains" } else { "does not contain" }, super::show(&n.clone().into()))).expected(n),
+                Ok(n) => Outcome::judge(
+                    text.contains(&n),
+                    format!(
+                        "the body {} {}",
+                        if text.contains(&n) {
+                            "contains"
+                        } else {
+                            "does not contain"
+                        },
+                        super::show(&n.clone().into())
+                    ),
+                )
+                .expected(n),
                 Err(o) => o,
             },
             Op::NotContains(t) => match needle(t) {
-                Ok(n) => Outcome::judge(!text.contains(&n), format!("the body {} {}", if text.contains(&n) { "contains" } else { "does not contain" }, super::show(&n.clone().into()))).expected(n),
+                Ok(n) => Outcome::judge(
+                    !text.contains(&n),
+                    format!(
+                        "the body {} {}",
+                        if text.contains(&n) {
+                            "contains"
+                        } else {
+                            "does not contain"
+                        },
+                        super::show(&n.clone().into())
+                    ),
+                )
+                .expected(n),
                 Err(o) => o,
             },
             Op::Matches(re) => {
                 let ok = re.is_match(&text);
-                Outcome::judge(ok, format!("the body {} /{}/", if ok { "matches" } else { "does not match" }, re.as_str()))
-                    .expected(format!("/{}/", re.as_str()))
+                Outcome::judge(
+                    ok,
+                    format!(
+                        "the body {} /{}/",
+                        if ok { "matches" } else { "does not match" },
+                        re.as_str()
+                    ),
+                )
+                .expected(format!("/{}/", re.as_str()))
             }
         }
     }

@@ -7,6 +7,9 @@ use crate::exchange::Response;
 use crate::template::Template;
 use crate::yaml::Node;
 
+/// A test on one header value.
+type TextTest = Box<dyn Fn(&str) -> bool>;
+
 #[derive(Debug)]
 enum Op {
     Present,
@@ -24,9 +27,15 @@ struct HeaderCheck {
     all: bool,
 }
 
-pub fn decode(node: &Node, _: &DecodeContext<'_>, diags: &mut Diagnostics) -> Option<Box<dyn CheckKind>> {
+pub fn decode(
+    node: &Node,
+    _: &DecodeContext<'_>,
+    diags: &mut Diagnostics,
+) -> Option<Box<dyn CheckKind>> {
     let mut f = super::fields(node, "a header check", diags)?;
-    let name = f.required("name", node, diags).and_then(|n| crate::decode::string(n, "a header name", diags));
+    let name = f
+        .required("name", node, diags)
+        .and_then(|n| crate::decode::string(n, "a header name", diags));
     let mut ops = Vec::new();
     if let Some(n) = f.get("present") {
         match crate::decode::boolean(n, "`present`", diags) {
@@ -53,7 +62,10 @@ pub fn decode(node: &Node, _: &DecodeContext<'_>, diags: &mut Diagnostics) -> Op
     if let Some(n) = f.get("contains") {
         ops.push(Op::Contains(Template::from_node(n, diags)));
     }
-    let all = f.get("all").and_then(|n| crate::decode::boolean(n, "`all`", diags)).unwrap_or(false);
+    let all = f
+        .get("all")
+        .and_then(|n| crate::decode::boolean(n, "`all`", diags))
+        .unwrap_or(false);
     f.finish(diags);
     let name = name?;
     if ops.len() != 1 {
@@ -63,7 +75,11 @@ pub fn decode(node: &Node, _: &DecodeContext<'_>, diags: &mut Diagnostics) -> Op
         );
         return None;
     }
-    Some(Box::new(HeaderCheck { name, op: ops.pop()?, all }))
+    Some(Box::new(HeaderCheck {
+        name,
+        op: ops.pop()?,
+        all,
+    }))
 }
 
 impl CheckKind for HeaderCheck {
@@ -80,16 +96,39 @@ impl CheckKind for HeaderCheck {
 
     fn evaluate(&self, response: &Response, cx: &EvalContext<'_>) -> Outcome {
         let values: Vec<&str> = response.header_values(&self.name).collect();
-        let actual = serde_json::Value::from(values.iter().map(|v| v.to_string()).collect::<Vec<_>>());
+        let actual =
+            serde_json::Value::from(values.iter().map(|v| v.to_string()).collect::<Vec<_>>());
         let name = &self.name;
         let outcome = match &self.op {
-            Op::Present => Outcome::judge(!values.is_empty(), format!("header `{name}` {}", if values.is_empty() { "is missing" } else { "is present" })),
-            Op::Absent => Outcome::judge(values.is_empty(), format!("header `{name}` {}", if values.is_empty() { "is absent" } else { "is present, expected absent" })),
+            Op::Present => Outcome::judge(
+                !values.is_empty(),
+                format!(
+                    "header `{name}` {}",
+                    if values.is_empty() {
+                        "is missing"
+                    } else {
+                        "is present"
+                    }
+                ),
+            ),
+            Op::Absent => Outcome::judge(
+                values.is_empty(),
+                format!(
+                    "header `{name}` {}",
+                    if values.is_empty() {
+                        "is absent"
+                    } else {
+                        "is present, expected absent"
+                    }
+                ),
+            ),
             op => {
                 if values.is_empty() {
-                    return Outcome::fail(format!("header `{name}` is missing")).at(name.clone()).actual(actual);
+                    return Outcome::fail(format!("header `{name}` is missing"))
+                        .at(name.clone())
+                        .actual(actual);
                 }
-                let (test, expected): (Box<dyn Fn(&str) -> bool>, serde_json::Value) = match op {
+                let (test, expected): (TextTest, serde_json::Value) = match op {
                     Op::Equals(t) => match super::expected(t, cx) {
                         Ok(serde_json::Value::String(s)) => {
                             let e = s.clone();
@@ -118,7 +157,11 @@ impl CheckKind for HeaderCheck {
                     }
                     Op::Present | Op::Absent => unreachable!("handled above"),
                 };
-                let ok = if self.all { values.iter().all(|v| test(v)) } else { values.iter().any(|v| test(v)) };
+                let ok = if self.all {
+                    values.iter().all(|v| test(v))
+                } else {
+                    values.iter().any(|v| test(v))
+                };
                 let verb = match op {
                     Op::Equals(_) => "equals",
                     Op::Contains(_) => "contains",
@@ -127,7 +170,11 @@ impl CheckKind for HeaderCheck {
                 let message = if ok {
                     format!("header `{name}` {verb} {}", super::show(&expected))
                 } else {
-                    format!("header `{name}` is {}, expected it {verb} {}", super::show(&actual), super::show(&expected))
+                    format!(
+                        "header `{name}` is {}, expected it {verb} {}",
+                        super::show(&actual),
+                        super::show(&expected)
+                    )
                 };
                 Outcome::judge(ok, message).expected(expected)
             }

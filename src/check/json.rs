@@ -11,6 +11,9 @@ use crate::exchange::Response;
 use crate::template::Template;
 use crate::yaml::Node;
 
+/// A test on one selected value.
+type ValueTest = Box<dyn Fn(&Value) -> bool>;
+
 #[derive(Debug)]
 enum Op {
     Exists,
@@ -37,23 +40,36 @@ pub struct JsonCheck {
     if_present: bool,
 }
 
-const TYPES: [&str; 7] = ["null", "boolean", "integer", "number", "string", "array", "object"];
+const TYPES: [&str; 7] = [
+    "null", "boolean", "integer", "number", "string", "array", "object",
+];
 
-pub fn decode(node: &Node, _: &DecodeContext<'_>, diags: &mut Diagnostics) -> Option<Box<dyn CheckKind>> {
+pub fn decode(
+    node: &Node,
+    _: &DecodeContext<'_>,
+    diags: &mut Diagnostics,
+) -> Option<Box<dyn CheckKind>> {
     decode_check(node, true, diags).map(|c| Box::new(c) as Box<dyn CheckKind>)
 }
 
 fn decode_check(node: &Node, path_required: bool, diags: &mut Diagnostics) -> Option<JsonCheck> {
     let mut f = super::fields(node, "a json check", diags)?;
-    let path_node = if path_required { f.required("path", node, diags) } else { f.get("path") };
+    let path_node = if path_required {
+        f.required("path", node, diags)
+    } else {
+        f.get("path")
+    };
     let selector = match path_node {
-        Some(n) => crate::decode::string(n, "a JSON Pointer or JSONPath", diags).and_then(|t| Selector::parse(&t, &n.loc, diags)),
+        Some(n) => crate::decode::string(n, "a JSON Pointer or JSONPath", diags)
+            .and_then(|t| Selector::parse(&t, &n.loc, diags)),
         None if !path_required => Selector::parse("$", &node.loc, diags),
         None => None,
     };
     let mut ops = Vec::new();
     let flag = |f: &mut crate::decode::Fields<'_>, key: &'static str, diags: &mut Diagnostics| {
-        f.get(key).and_then(|n| crate::decode::boolean(n, key, diags)).unwrap_or(false)
+        f.get(key)
+            .and_then(|n| crate::decode::boolean(n, key, diags))
+            .unwrap_or(false)
     };
     if flag(&mut f, "exists", diags) {
         ops.push(Op::Exists);
@@ -79,7 +95,10 @@ fn decode_check(node: &Node, path_required: bool, diags: &mut Diagnostics) -> Op
         ops.push(Op::Matches(re));
     }
     if let Some(n) = f.get("type") {
-        let types: Vec<String> = crate::decode::string_list(n, "JSON types", diags).into_iter().map(|(s, _)| s).collect();
+        let types: Vec<String> = crate::decode::string_list(n, "JSON types", diags)
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
         for t in &types {
             if !TYPES.contains(&t.as_str()) {
                 let mut d = Diagnostic::new(format!("unknown JSON type `{t}`")).at(&n.loc);
@@ -99,8 +118,12 @@ fn decode_check(node: &Node, path_required: bool, diags: &mut Diagnostics) -> Op
             }
             _ => {
                 if let Some(mut lf) = crate::decode::Fields::new(n, "a length range", diags) {
-                    let min = lf.get("min").and_then(|x| crate::decode::unsigned(x, "`min`", diags));
-                    let max = lf.get("max").and_then(|x| crate::decode::unsigned(x, "`max`", diags));
+                    let min = lf
+                        .get("min")
+                        .and_then(|x| crate::decode::unsigned(x, "`min`", diags));
+                    let max = lf
+                        .get("max")
+                        .and_then(|x| crate::decode::unsigned(x, "`max`", diags));
                     lf.finish(diags);
                     ops.push(Op::Length { min, max });
                 }
@@ -136,7 +159,12 @@ fn decode_check(node: &Node, path_required: bool, diags: &mut Diagnostics) -> Op
         );
         return None;
     }
-    Some(JsonCheck { selector: selector?, ops, any, if_present })
+    Some(JsonCheck {
+        selector: selector?,
+        ops,
+        any,
+        if_present,
+    })
 }
 
 impl CheckKind for JsonCheck {
@@ -148,7 +176,11 @@ impl CheckKind for JsonCheck {
         let mut out = Vec::new();
         for op in &self.ops {
             match op {
-                Op::Equals(t) | Op::OneOf(t) | Op::NoneOf(t) | Op::Contains(t) | Op::SubsetOf(t) => out.push(t),
+                Op::Equals(t)
+                | Op::OneOf(t)
+                | Op::NoneOf(t)
+                | Op::Contains(t)
+                | Op::SubsetOf(t) => out.push(t),
                 Op::Every(inner) => out.extend(inner.templates()),
                 _ => {}
             }
@@ -168,9 +200,13 @@ impl CheckKind for JsonCheck {
 pub fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b)),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b))
+        }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
         }
         _ => a == b,
     }
@@ -206,7 +242,8 @@ impl JsonCheck {
             many => Value::Array(many.iter().map(|(_, v)| (*v).clone()).collect()),
         };
         if selected.is_empty() && self.if_present {
-            return Outcome::pass(format!("`{path}` is absent, nothing to check")).at(base.to_string());
+            return Outcome::pass(format!("`{path}` is absent, nothing to check"))
+                .at(base.to_string());
         }
         let mut passed = Vec::new();
         for op in &self.ops {
@@ -222,18 +259,26 @@ impl JsonCheck {
                     if selected.is_empty() {
                         Outcome::pass(format!("`{path}` is absent"))
                     } else {
-                        Outcome::fail(format!("`{path}` is present, expected absent")).expected("absent").at(at(&selected[0].0))
+                        Outcome::fail(format!("`{path}` is present, expected absent"))
+                            .expected("absent")
+                            .at(at(&selected[0].0))
                     }
                 }
                 _ if selected.is_empty() => {
-                    return Outcome::fail(format!("`{path}` selected nothing")).expected("present").at(base.to_string());
+                    return Outcome::fail(format!("`{path}` selected nothing"))
+                        .expected("present")
+                        .at(base.to_string());
                 }
                 Op::Every(inner) => {
                     let mut failures = Vec::new();
                     let mut count = 0;
                     for (p, v) in &selected {
                         let items: Vec<(String, &Value)> = match v {
-                            Value::Array(items) => items.iter().enumerate().map(|(i, x)| (format!("{p}/{i}"), x)).collect(),
+                            Value::Array(items) => items
+                                .iter()
+                                .enumerate()
+                                .map(|(i, x)| (format!("{p}/{i}"), x))
+                                .collect(),
                             other => vec![(p.clone(), *other)],
                         };
                         for (ip, item) in items {
@@ -256,14 +301,25 @@ impl JsonCheck {
                     Err(o) => return o,
                     Ok(set) => {
                         let set = as_list(&set);
-                        let values: Vec<Value> = selected.iter().flat_map(|(_, v)| as_list(v)).collect();
-                        let extra: Vec<Value> = values.iter().filter(|v| !set.iter().any(|s| json_eq(s, v))).cloned().collect();
+                        let values: Vec<Value> =
+                            selected.iter().flat_map(|(_, v)| as_list(v)).collect();
+                        let extra: Vec<Value> = values
+                            .iter()
+                            .filter(|v| !set.iter().any(|s| json_eq(s, v)))
+                            .cloned()
+                            .collect();
                         if extra.is_empty() {
-                            Outcome::pass(format!("`{path}` is a subset of {}", super::show(&Value::Array(set.clone()))))
+                            Outcome::pass(format!(
+                                "`{path}` is a subset of {}",
+                                super::show(&Value::Array(set.clone()))
+                            ))
                         } else {
-                            Outcome::fail(format!("`{path}` has {} not in the expected set", super::show(&Value::Array(extra.clone()))))
-                                .expected(json!({ "subset_of": set }))
-                                .actual(Value::Array(values))
+                            Outcome::fail(format!(
+                                "`{path}` has {} not in the expected set",
+                                super::show(&Value::Array(extra.clone()))
+                            ))
+                            .expected(json!({ "subset_of": set }))
+                            .actual(Value::Array(values))
                         }
                     }
                 },
@@ -272,32 +328,59 @@ impl JsonCheck {
                         Ok(t) => t,
                         Err(o) => return o,
                     };
-                    let results: Vec<(&String, &Value, bool)> = selected.iter().map(|(p, v)| (p, *v, test(v))).collect();
-                    let ok = if self.any { results.iter().any(|r| r.2) } else { results.iter().all(|r| r.2) };
-                    if ok {
-                        Outcome::pass(format!("`{path}` {verb} {}", super::show(&expected))).expected(expected)
+                    let results: Vec<(&String, &Value, bool)> =
+                        selected.iter().map(|(p, v)| (p, *v, test(v))).collect();
+                    let ok = if self.any {
+                        results.iter().any(|r| r.2)
                     } else {
-                        let (p, v, _) = results.iter().find(|r| !r.2).copied().unwrap_or(results[0]);
-                        let which = if selected.len() > 1 { format!("{} (at {})", super::show(v), at(p)) } else { super::show(v) };
-                        Outcome::fail(format!("`{path}` is {which}, expected it {verb} {}", super::show(&expected)))
+                        results.iter().all(|r| r.2)
+                    };
+                    if ok {
+                        Outcome::pass(format!("`{path}` {verb} {}", super::show(&expected)))
                             .expected(expected)
-                            .at(at(p))
+                    } else {
+                        let (p, v, _) =
+                            results.iter().find(|r| !r.2).copied().unwrap_or(results[0]);
+                        let which = if selected.len() > 1 {
+                            format!("{} (at {})", super::show(v), at(p))
+                        } else {
+                            super::show(v)
+                        };
+                        Outcome::fail(format!(
+                            "`{path}` is {which}, expected it {verb} {}",
+                            super::show(&expected)
+                        ))
+                        .expected(expected)
+                        .at(at(p))
                     }
                 }
             };
             if outcome.status != super::Status::Pass {
-                let outcome = if outcome.actual.is_none() { outcome.actual(actual) } else { outcome };
-                let outcome = if outcome.at.is_none() { outcome.at(at(selected.first().map(|s| s.0.as_str()).unwrap_or(""))) } else { outcome };
+                let outcome = if outcome.actual.is_none() {
+                    outcome.actual(actual)
+                } else {
+                    outcome
+                };
+                let outcome = if outcome.at.is_none() {
+                    outcome.at(at(selected.first().map(|s| s.0.as_str()).unwrap_or("")))
+                } else {
+                    outcome
+                };
                 return outcome;
             }
             passed.push(outcome.message);
         }
-        Outcome::pass(passed.join("; ")).actual(actual).at(at(selected.first().map(|s| s.0.as_str()).unwrap_or("")))
+        Outcome::pass(passed.join("; "))
+            .actual(actual)
+            .at(at(selected.first().map(|s| s.0.as_str()).unwrap_or("")))
     }
 
     /// A test applied to each selected value, its expected value for reports, and a verb.
-    #[allow(clippy::type_complexity)]
-    fn value_test(&self, op: &Op, cx: &EvalContext<'_>) -> Result<(Box<dyn Fn(&Value) -> bool>, Value, &'static str), Outcome> {
+    fn value_test(
+        &self,
+        op: &Op,
+        cx: &EvalContext<'_>,
+    ) -> Result<(ValueTest, Value, &'static str), Outcome> {
         Ok(match op {
             Op::Equals(t) => {
                 let e = super::expected(t, cx)?;
@@ -307,13 +390,25 @@ impl JsonCheck {
             Op::OneOf(t) => {
                 let e = super::expected(t, cx)?;
                 let list = as_list(&e);
-                (Box::new(move |v| list.iter().any(|x| json_eq(x, v))), e, "is one of")
+                (
+                    Box::new(move |v| list.iter().any(|x| json_eq(x, v))),
+                    e,
+                    "is one of",
+                )
             }
             Op::NoneOf(t) => {
                 let e = super::expected(t, cx)?;
                 let list = as_list(&e);
                 // An array value must not contain any of them either.
-                (Box::new(move |v| as_list(v).iter().all(|item| !list.iter().any(|x| json_eq(x, item)))), e, "is none of")
+                (
+                    Box::new(move |v| {
+                        as_list(v)
+                            .iter()
+                            .all(|item| !list.iter().any(|x| json_eq(x, item)))
+                    }),
+                    e,
+                    "is none of",
+                )
             }
             Op::Contains(t) => {
                 let e = super::expected(t, cx)?;
@@ -328,14 +423,24 @@ impl JsonCheck {
             Op::Matches(re) => {
                 let re = re.clone();
                 let shown = Value::from(format!("/{}/", re.as_str()));
-                (Box::new(move |v| v.as_str().is_some_and(|s| re.is_match(s))), shown, "matches")
+                (
+                    Box::new(move |v| v.as_str().is_some_and(|s| re.is_match(s))),
+                    shown,
+                    "matches",
+                )
             }
             Op::Type(types) => {
                 let types = types.clone();
-                let shown = if types.len() == 1 { Value::from(types[0].clone()) } else { json!(types) };
+                let shown = if types.len() == 1 {
+                    Value::from(types[0].clone())
+                } else {
+                    json!(types)
+                };
                 let test = move |v: &Value| {
                     let t = type_of(v);
-                    types.iter().any(|x| x == t || (x == "number" && t == "integer"))
+                    types
+                        .iter()
+                        .any(|x| x == t || (x == "number" && t == "integer"))
                 };
                 (Box::new(test), shown, "has type")
             }
@@ -358,13 +463,23 @@ impl JsonCheck {
             }
             Op::Min(m) => {
                 let m = *m;
-                (Box::new(move |v| v.as_f64().is_some_and(|x| x >= m)), json!({ "min": m }), "is at least")
+                (
+                    Box::new(move |v| v.as_f64().is_some_and(|x| x >= m)),
+                    json!({ "min": m }),
+                    "is at least",
+                )
             }
             Op::Max(m) => {
                 let m = *m;
-                (Box::new(move |v| v.as_f64().is_some_and(|x| x <= m)), json!({ "max": m }), "is at most")
+                (
+                    Box::new(move |v| v.as_f64().is_some_and(|x| x <= m)),
+                    json!({ "max": m }),
+                    "is at most",
+                )
             }
-            Op::Exists | Op::Absent | Op::Every(_) | Op::SubsetOf(_) => unreachable!("handled by the caller"),
+            Op::Exists | Op::Absent | Op::Every(_) | Op::SubsetOf(_) => {
+                unreachable!("handled by the caller")
+            }
         })
     }
 }
@@ -390,15 +505,38 @@ mod tests {
         let check = decode_check(&node, true, &mut d).expect("decodes");
         assert!(d.is_empty(), "{d:?}");
         let registry = SchemaRegistry::new(&[], &mut d);
-        let response = Response::new(200, vec![], serde_json::to_vec(&body).unwrap(), Duration::ZERO);
-        check.evaluate(&response, &EvalContext { vars: &NoVars, schemas: &registry })
+        let response = Response::new(
+            200,
+            vec![],
+            serde_json::to_vec(&body).unwrap(),
+            Duration::ZERO,
+        );
+        check.evaluate(
+            &response,
+            &EvalContext {
+                vars: &NoVars,
+                schemas: &registry,
+            },
+        )
     }
 
     #[test]
     fn operators() {
         let doc = json!({"issuer": "https://a", "algs": ["RS256", "ES256"], "n": 5, "keys": [{"kty": "RSA"}, {"kty": "EC"}]});
-        let pass = |y: &str| assert_eq!(run(y, doc.clone()).status, crate::check::Status::Pass, "{y}");
-        let fail = |y: &str| assert_eq!(run(y, doc.clone()).status, crate::check::Status::Fail, "{y}");
+        let pass = |y: &str| {
+            assert_eq!(
+                run(y, doc.clone()).status,
+                crate::check::Status::Pass,
+                "{y}"
+            )
+        };
+        let fail = |y: &str| {
+            assert_eq!(
+                run(y, doc.clone()).status,
+                crate::check::Status::Fail,
+                "{y}"
+            )
+        };
         pass("{path: $.issuer, equals: 'https://a'}");
         fail("{path: /issuer, equals: 'https://b'}");
         pass("{path: $.algs, contains: RS256}");
@@ -423,7 +561,10 @@ mod tests {
 
     #[test]
     fn failure_says_where() {
-        let out = run("{path: $.keys, every: {path: $.kty, equals: RSA}}", json!({"keys": [{"kty": "RSA"}, {"kty": "EC"}]}));
+        let out = run(
+            "{path: $.keys, every: {path: $.kty, equals: RSA}}",
+            json!({"keys": [{"kty": "RSA"}, {"kty": "EC"}]}),
+        );
         assert_eq!(out.at.as_deref(), Some("/keys/1/kty"), "{out:?}");
         assert!(out.message.contains("\"EC\""), "{}", out.message);
     }
@@ -436,7 +577,13 @@ mod tests {
         let check = decode_check(&node, true, &mut d).unwrap();
         let registry = SchemaRegistry::new(&[], &mut d);
         let response = Response::new(200, vec![], b"<html>".to_vec(), Duration::ZERO);
-        let out = check.evaluate(&response, &EvalContext { vars: &NoVars, schemas: &registry });
+        let out = check.evaluate(
+            &response,
+            &EvalContext {
+                vars: &NoVars,
+                schemas: &registry,
+            },
+        );
         assert_eq!(out.status, crate::check::Status::Error);
         assert!(out.message.contains("not valid JSON"));
     }

@@ -8,8 +8,8 @@
 mod body;
 mod header;
 mod json;
-pub mod select;
 mod schema;
+pub mod select;
 mod status;
 mod time;
 
@@ -47,17 +47,39 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn pass(message: impl Into<String>) -> Self {
-        Outcome { status: Status::Pass, message: message.into(), expected: None, actual: None, at: None }
+        Outcome {
+            status: Status::Pass,
+            message: message.into(),
+            expected: None,
+            actual: None,
+            at: None,
+        }
     }
     pub fn fail(message: impl Into<String>) -> Self {
-        Outcome { status: Status::Fail, message: message.into(), expected: None, actual: None, at: None }
+        Outcome {
+            status: Status::Fail,
+            message: message.into(),
+            expected: None,
+            actual: None,
+            at: None,
+        }
     }
     pub fn error(message: impl Into<String>) -> Self {
-        Outcome { status: Status::Error, message: message.into(), expected: None, actual: None, at: None }
+        Outcome {
+            status: Status::Error,
+            message: message.into(),
+            expected: None,
+            actual: None,
+            at: None,
+        }
     }
     /// Pass or fail by `ok`.
     pub fn judge(ok: bool, message: impl Into<String>) -> Self {
-        if ok { Outcome::pass(message) } else { Outcome::fail(message) }
+        if ok {
+            Outcome::pass(message)
+        } else {
+            Outcome::fail(message)
+        }
     }
     pub fn expected(mut self, v: impl Into<Value>) -> Self {
         self.expected = Some(v.into());
@@ -119,15 +141,25 @@ pub struct Check {
 /// Decode one entry of a step's `checks:` list.
 pub fn decode(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> Option<Check> {
     let Y::Map(entries) = &node.value else {
-        diags.push(Diagnostic::new(format!("expected a check (a mapping such as `status: 200`), found {}", node.kind())).at(&node.loc));
+        diags.push(
+            Diagnostic::new(format!(
+                "expected a check (a mapping such as `status: 200`), found {}",
+                node.kind()
+            ))
+            .at(&node.loc),
+        );
         return None;
     };
     let [(key, body)] = entries.as_slice() else {
         let names: Vec<String> = entries.iter().map(|(k, _)| k.key_text()).collect();
         diags.push(
-            Diagnostic::new(format!("a check has exactly one kind, found {}: {}", entries.len(), names.join(", ")))
-                .at(&node.loc)
-                .with_help("write each check as its own list item"),
+            Diagnostic::new(format!(
+                "a check has exactly one kind, found {}: {}",
+                entries.len(),
+                names.join(", ")
+            ))
+            .at(&node.loc)
+            .with_help("write each check as its own list item"),
         );
         return None;
     };
@@ -147,7 +179,11 @@ pub fn decode(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> O
     // `requirement:` sits inside the kind's mapping; take it out before the kind reads the rest.
     let (requirement, body) = split_requirement(body, diags);
     let kind = decoder(&body, cx, diags)?;
-    Some(Check { kind, requirement, loc: key.loc.clone() })
+    Some(Check {
+        kind,
+        requirement,
+        loc: key.loc.clone(),
+    })
 }
 
 fn split_requirement(node: &Node, diags: &mut Diagnostics) -> (Option<(String, Loc)>, Node) {
@@ -165,11 +201,21 @@ fn split_requirement(node: &Node, diags: &mut Diagnostics) -> (Option<(String, L
             rest.push((k.clone(), v.clone()));
         }
     }
-    (requirement, Node { value: Y::Map(rest), loc: node.loc.clone() })
+    (
+        requirement,
+        Node {
+            value: Y::Map(rest),
+            loc: node.loc.clone(),
+        },
+    )
 }
 
 /// Read a check body that must be a mapping.
-pub(crate) fn fields<'n>(node: &'n Node, what: &'static str, diags: &mut Diagnostics) -> Option<Fields<'n>> {
+pub(crate) fn fields<'n>(
+    node: &'n Node,
+    what: &'static str,
+    diags: &mut Diagnostics,
+) -> Option<Fields<'n>> {
     Fields::new(node, what, diags)
 }
 

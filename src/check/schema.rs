@@ -13,7 +13,11 @@ struct SchemaCheck {
     path: String,
 }
 
-pub fn decode(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> Option<Box<dyn CheckKind>> {
+pub fn decode(
+    node: &Node,
+    cx: &DecodeContext<'_>,
+    diags: &mut Diagnostics,
+) -> Option<Box<dyn CheckKind>> {
     let mut f = super::fields(node, "a schema check", diags)?;
     let file = f.get("file");
     let by_ref = f.get("ref");
@@ -31,7 +35,8 @@ pub fn decode(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> O
             }
             if !cx.schemas.contains(&path) {
                 let known: Vec<&str> = cx.schemas.paths().collect();
-                let mut d = Diagnostic::new(format!("no schema `{path}` under schemas/")).at(&n.loc);
+                let mut d =
+                    Diagnostic::new(format!("no schema `{path}` under schemas/")).at(&n.loc);
                 if let Some(s) = crate::diag::did_you_mean(&path, known) {
                     d = d.with_help(format!("did you mean `{s}`?"));
                 }
@@ -45,13 +50,19 @@ pub fn decode(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> O
             match cx.schemas.path_of_uri(&uri) {
                 Some(p) => p.to_string(),
                 None => {
-                    diags.push(Diagnostic::new(format!("no schema under schemas/ has `$id` `{uri}`")).at(&n.loc));
+                    diags.push(
+                        Diagnostic::new(format!("no schema under schemas/ has `$id` `{uri}`"))
+                            .at(&n.loc),
+                    );
                     return None;
                 }
             }
         }
         _ => {
-            diags.push(Diagnostic::new("a schema check takes exactly one of `file` or `ref`").at(&node.loc));
+            diags.push(
+                Diagnostic::new("a schema check takes exactly one of `file` or `ref`")
+                    .at(&node.loc),
+            );
             return None;
         }
     };
@@ -75,19 +86,35 @@ impl CheckKind for SchemaCheck {
         let doc = match response.json() {
             Ok(d) => d,
             // A body that is not JSON does not validate against a JSON Schema: the answer breaks the spec.
-            Err(e) => return Outcome::fail(e.to_string()).expected(format!("valid against {}", self.path)),
+            Err(e) => {
+                return Outcome::fail(e.to_string())
+                    .expected(format!("valid against {}", self.path));
+            }
         };
         match cx.schemas.validate(&self.path, doc) {
             Err(e) => Outcome::error(e),
-            Ok(errors) if errors.is_empty() => Outcome::pass(format!("valid against {}", self.path)),
+            Ok(errors) if errors.is_empty() => {
+                Outcome::pass(format!("valid against {}", self.path))
+            }
             Ok(errors) => {
                 let first = &errors[0];
-                let at = if first.instance_path.is_empty() { "/".to_string() } else { first.instance_path.clone() };
-                let more = if errors.len() > 1 { format!(" (and {} more)", errors.len() - 1) } else { String::new() };
-                Outcome::fail(format!("not valid against {}: at {at}: {}{more}", self.path, first.message))
-                    .expected(format!("valid against {}", self.path))
-                    .actual(json!(errors))
-                    .at(at)
+                let at = if first.instance_path.is_empty() {
+                    "/".to_string()
+                } else {
+                    first.instance_path.clone()
+                };
+                let more = if errors.len() > 1 {
+                    format!(" (and {} more)", errors.len() - 1)
+                } else {
+                    String::new()
+                };
+                Outcome::fail(format!(
+                    "not valid against {}: at {at}: {}{more}",
+                    self.path, first.message
+                ))
+                .expected(format!("valid against {}", self.path))
+                .actual(json!(errors))
+                .at(at)
             }
         }
     }
@@ -98,7 +125,14 @@ mod tests {
     #[test]
     fn schema_paths_stay_inside() {
         assert!(super::is_inside("eid/x.schema.json"));
-        for bad in ["../../etc/passwd", "/etc/passwd", "a/../../b", "c:\\x", "", "a//b"] {
+        for bad in [
+            "../../etc/passwd",
+            "/etc/passwd",
+            "a/../../b",
+            "c:\\x",
+            "",
+            "a//b",
+        ] {
             assert!(!super::is_inside(bad), "{bad}");
         }
     }

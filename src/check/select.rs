@@ -51,7 +51,10 @@ impl Selector {
     /// Every selected value with its JSON Pointer.
     pub fn select<'v>(&self, doc: &'v Value) -> Vec<(String, &'v Value)> {
         match self {
-            Selector::Pointer(p) => doc.pointer(p).map(|v| vec![(p.clone(), v)]).unwrap_or_default(),
+            Selector::Pointer(p) => doc
+                .pointer(p)
+                .map(|v| vec![(p.clone(), v)])
+                .unwrap_or_default(),
             Selector::Path(path, _) => path
                 .query_located(doc)
                 .into_iter()

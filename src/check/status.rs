@@ -17,7 +17,11 @@ enum Expect {
 #[derive(Debug)]
 struct StatusCheck(Vec<Expect>);
 
-pub fn decode(node: &Node, _: &DecodeContext<'_>, diags: &mut Diagnostics) -> Option<Box<dyn CheckKind>> {
+pub fn decode(
+    node: &Node,
+    _: &DecodeContext<'_>,
+    diags: &mut Diagnostics,
+) -> Option<Box<dyn CheckKind>> {
     let items: Vec<&Node> = match &node.value {
         Y::Seq(items) => items.iter().collect(),
         _ => vec![node],
@@ -26,12 +30,19 @@ pub fn decode(node: &Node, _: &DecodeContext<'_>, diags: &mut Diagnostics) -> Op
     for item in items {
         match &item.value {
             Y::Int(i) if (100..=599).contains(i) => expects.push(Expect::Exact(*i as u16)),
-            Y::Str(s) if s.len() == 3 && s[1..].eq_ignore_ascii_case("xx") && matches!(&s[..1], "1" | "2" | "3" | "4" | "5") => {
+            Y::Str(s)
+                if s.len() == 3
+                    && s[1..].eq_ignore_ascii_case("xx")
+                    && matches!(&s[..1], "1" | "2" | "3" | "4" | "5") =>
+            {
                 expects.push(Expect::Class(s[..1].parse().unwrap_or(0)))
             }
             _ => diags.push(
-                Diagnostic::new(format!("expected a status (100–599) or a class such as \"2xx\", found {}", item.kind()))
-                    .at(&item.loc),
+                Diagnostic::new(format!(
+                    "expected a status (100–599) or a class such as \"2xx\", found {}",
+                    item.kind()
+                ))
+                .at(&item.loc),
             ),
         }
     }
@@ -69,8 +80,14 @@ impl CheckKind for StatusCheck {
         let message = if ok {
             format!("status {}", response.status)
         } else {
-            format!("status {}, expected {}", response.status, super::show(&expected))
+            format!(
+                "status {}, expected {}",
+                response.status,
+                super::show(&expected)
+            )
         };
-        Outcome::judge(ok, message).expected(expected).actual(response.status)
+        Outcome::judge(ok, message)
+            .expected(expected)
+            .actual(response.status)
     }
 }

@@ -10,7 +10,11 @@ struct TimeCheck {
     max_ms: u64,
 }
 
-pub fn decode(node: &Node, _: &DecodeContext<'_>, diags: &mut Diagnostics) -> Option<Box<dyn CheckKind>> {
+pub fn decode(
+    node: &Node,
+    _: &DecodeContext<'_>,
+    diags: &mut Diagnostics,
+) -> Option<Box<dyn CheckKind>> {
     let mut f = super::fields(node, "a time check", diags)?;
     let max_ms = f
         .required("max_ms", node, diags)
@@ -25,8 +29,11 @@ impl CheckKind for TimeCheck {
     }
     fn evaluate(&self, response: &Response, _: &EvalContext<'_>) -> Outcome {
         let ms = response.elapsed.as_millis() as u64;
-        Outcome::judge(ms <= self.max_ms, format!("answered in {ms} ms, limit {} ms", self.max_ms))
-            .expected(format!("≤ {} ms", self.max_ms))
-            .actual(format!("{ms} ms"))
+        Outcome::judge(
+            ms <= self.max_ms,
+            format!("answered in {ms} ms, limit {} ms", self.max_ms),
+        )
+        .expected(format!("≤ {} ms", self.max_ms))
+        .actual(format!("{ms} ms"))
     }
 }

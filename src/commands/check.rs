@@ -13,7 +13,9 @@ pub fn run(root: Root, args: &CheckArgs) -> i32 {
     let mut diags = Diagnostics::default();
     project.schemas.compile_all(&mut diags);
     for profile in project.profiles.values() {
-        for env in std::iter::once(None).chain(profile.environments.keys().map(|k| Some(k.as_str()))) {
+        for env in
+            std::iter::once(None).chain(profile.environments.keys().map(|k| Some(k.as_str())))
+        {
             let effective = match profile.effective(env, &[]) {
                 Ok(e) => e,
                 Err(e) => {
@@ -61,5 +63,9 @@ pub fn run(root: Root, args: &CheckArgs) -> i32 {
 
 fn dedup(d: Diagnostics) -> Diagnostics {
     let mut seen = std::collections::BTreeSet::new();
-    Diagnostics(d.0.into_iter().filter(|x| seen.insert(x.render())).collect())
+    Diagnostics(
+        d.0.into_iter()
+            .filter(|x| seen.insert(x.render()))
+            .collect(),
+    )
 }

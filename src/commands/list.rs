@@ -18,7 +18,10 @@ pub fn run(root: Root, args: &ListArgs) -> i32 {
         for s in &project.suites {
             for c in &s.cases {
                 for (r, _) in &c.requirements {
-                    tested.entry(r.as_str()).or_default().push(format!("{}/{}", s.id, c.id));
+                    tested
+                        .entry(r.as_str())
+                        .or_default()
+                        .push(format!("{}/{}", s.id, c.id));
                 }
             }
         }
@@ -37,8 +40,18 @@ pub fn run(root: Root, args: &ListArgs) -> i32 {
             println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         } else {
             for (r, cases) in &rows {
-                let shown = if cases.is_empty() { "(untested)".to_string() } else { cases.join(", ") };
-                println!("{:<24} {:<6} {:<18} {}", r.id, r.level.as_str(), r.domain, shown);
+                let shown = if cases.is_empty() {
+                    "(untested)".to_string()
+                } else {
+                    cases.join(", ")
+                };
+                println!(
+                    "{:<24} {:<6} {:<18} {}",
+                    r.id,
+                    r.level.as_str(),
+                    r.domain,
+                    shown
+                );
             }
             println!("{} requirement(s)", rows.len());
         }
@@ -72,7 +85,13 @@ pub fn run(root: Root, args: &ListArgs) -> i32 {
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
         for s in &project.suites {
-            println!("{:<28} {:<18} {:>3} cases  {}", s.id, s.domain, s.cases.len(), s.title);
+            println!(
+                "{:<28} {:<18} {:>3} cases  {}",
+                s.id,
+                s.domain,
+                s.cases.len(),
+                s.title
+            );
         }
     }
     0

@@ -21,7 +21,9 @@ use crate::verdict::exit_code;
 /// The run's clock: `CONFORM_NOW` (RFC 3339) lets tests fix it.
 fn now() -> Result<DateTime<Utc>, String> {
     match std::env::var("CONFORM_NOW") {
-        Ok(s) => DateTime::parse_from_rfc3339(&s).map(|d| d.with_timezone(&Utc)).map_err(|e| format!("CONFORM_NOW `{s}` is not an RFC 3339 time: {e}")),
+        Ok(s) => DateTime::parse_from_rfc3339(&s)
+            .map(|d| d.with_timezone(&Utc))
+            .map_err(|e| format!("CONFORM_NOW `{s}` is not an RFC 3339 time: {e}")),
         Err(_) => Ok(Utc::now()),
     }
 }
@@ -29,9 +31,13 @@ fn now() -> Result<DateTime<Utc>, String> {
 fn parse_sets(sets: &[String], diags: &mut Diagnostics) -> Vec<(String, serde_json::Value)> {
     sets.iter()
         .filter_map(|s| match s.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() => Some((k.trim().to_string(), crate::yaml::scalar(v))),
+            Some((k, v)) if !k.trim().is_empty() => {
+                Some((k.trim().to_string(), crate::yaml::scalar(v)))
+            }
             _ => {
-                diags.push(Diagnostic::new(format!("--set {s}: write KEY=VALUE, such as endpoints.eid=https://idp.example")));
+                diags.push(Diagnostic::new(format!(
+                    "--set {s}: write KEY=VALUE, such as endpoints.eid=https://idp.example"
+                )));
                 None
             }
         })
@@ -71,12 +77,23 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
         Ok(p) => p,
         Err(d) => return super::bad_input(&d),
     };
-    let transport = TransportOptions { request_timeout: std::time::Duration::from_millis(args.timeout_ms.max(1)), ..TransportOptions::default() };
-    let opts = RunOptions { jobs: args.jobs, transport, today: started.date_naive(), base };
+    let transport = TransportOptions {
+        request_timeout: std::time::Duration::from_millis(args.timeout_ms.max(1)),
+        ..TransportOptions::default()
+    };
+    let opts = RunOptions {
+        jobs: args.jobs,
+        transport,
+        today: started.date_naive(),
+        base,
+    };
     let redactor = Arc::new(Redactor::default());
     let json_out = args.format == Some(OutputFormat::Json);
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -87,7 +104,13 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
     let mut collector = Collector::new();
     let mut progress = Progress::new(json_out);
     runtime.block_on(async {
-        let exec = tokio::spawn(execute(project.clone(), plan.clone(), opts, redactor.clone(), tx));
+        let exec = tokio::spawn(execute(
+            project.clone(),
+            plan.clone(),
+            opts,
+            redactor.clone(),
+            tx,
+        ));
         while let Some(event) = rx.recv().await {
             progress.on_event(&event);
             collector.on_event(&event);
@@ -100,7 +123,9 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
         started,
         finished,
         strict: args.strict,
-        partial: selection.is_partial().then(|| "a selection (--suite, --case or --tag) left cases out".to_string()),
+        partial: selection
+            .is_partial()
+            .then(|| "a selection (--suite, --case or --tag) left cases out".to_string()),
     };
     let reports = collector.reports(&project, &plan, &meta);
     let verdicts: Vec<Conformance> = reports.iter().map(|r| r.verdict).collect();
@@ -120,13 +145,20 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
                 name: r.country.name.clone(),
                 verdict: r.verdict,
                 musts_waived: r.musts_waived,
-                domains: r.domains.iter().map(|d| (d.domain.clone(), d.verdict)).collect(),
+                domains: r
+                    .domains
+                    .iter()
+                    .map(|d| (d.domain.clone(), d.verdict))
+                    .collect(),
                 report: format!("{}.json", r.country.code.to_ascii_lowercase()),
             })
             .collect(),
     };
     if let Err(e) = write_json(&args.out, &reports, &run) {
-        eprintln!("error: cannot write the reports to {}: {e}", args.out.display());
+        eprintln!(
+            "error: cannot write the reports to {}: {e}",
+            args.out.display()
+        );
         return 3;
     }
     let text = summary(&reports, &run);

@@ -8,11 +8,11 @@ use serde_json::Value;
 
 use super::Country;
 use super::http;
-use super::secrets::{CaseVars, Captured};
+use super::secrets::{Captured, CaseVars};
 use crate::check::{EvalContext, Status};
 use crate::exchange::{Request, Response};
 use crate::report::model::*;
-use crate::suite::{BodySpec, Case, CaptureSource, Step};
+use crate::suite::{BodySpec, CaptureSource, Case, Step};
 use crate::template::{Template, Vars};
 
 /// Body bytes kept in a report excerpt.
@@ -122,7 +122,10 @@ fn build_request(step: &Step, vars: &dyn Vars) -> Result<Request, String> {
     let body = match &spec.body {
         None => None,
         Some(BodySpec::Json(t)) => {
-            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+            if !headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            {
                 headers.push(("content-type".into(), "application/json".into()));
             }
             Some(serde_json::to_vec(&render(t, vars, &mut secret)?).map_err(|e| e.to_string())?)
@@ -133,13 +136,25 @@ fn build_request(step: &Step, vars: &dyn Vars) -> Result<Request, String> {
             for (k, t) in fields {
                 ser.append_pair(k, &text_of(render(t, vars, &mut secret)?));
             }
-            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
-                headers.push(("content-type".into(), "application/x-www-form-urlencoded".into()));
+            if !headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            {
+                headers.push((
+                    "content-type".into(),
+                    "application/x-www-form-urlencoded".into(),
+                ));
             }
             Some(ser.finish().into_bytes())
         }
     };
-    Ok(Request { method: spec.method.clone(), url: parsed.to_string(), headers, body, carries_secret: secret })
+    Ok(Request {
+        method: spec.method.clone(),
+        url: parsed.to_string(),
+        headers,
+        body,
+        carries_secret: secret,
+    })
 }
 
 /// Whether the step's checks expect this status (a health check in maintenance answers 503).
@@ -159,15 +174,37 @@ fn retry_after(response: &Response) -> Duration {
         .min(MAX_RETRY_AFTER)
 }
 
-async fn run_step(country: &Country, step: &Step, captures: &mut BTreeMap<String, Captured>, item: Option<&Value>) -> StepRecord {
+async fn run_step(
+    country: &Country,
+    step: &Step,
+    captures: &mut BTreeMap<String, Captured>,
+    item: Option<&Value>,
+) -> StepRecord {
     let redactor = &country.redactor;
-    let vars = CaseVars { profile: &country.profile, captures, item, redactor, base: &country.base };
-    let cx = EvalContext { vars: &vars, schemas: &country.schemas };
+    let vars = CaseVars {
+        profile: &country.profile,
+        captures,
+        item,
+        redactor,
+        base: &country.base,
+    };
+    let cx = EvalContext {
+        vars: &vars,
+        schemas: &country.schemas,
+    };
     let request = match build_request(step, &vars) {
         Ok(r) => r,
-        Err(e) => return unrun(step, redactor.redact(&format!("cannot build the request: {e}"))),
+        Err(e) => {
+            return unrun(
+                step,
+                redactor.redact(&format!("cannot build the request: {e}")),
+            );
+        }
     };
-    let host = url::Url::parse(&request.url).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase)).unwrap_or_default();
+    let host = url::Url::parse(&request.url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_default();
     if request.carries_secret && !country.profile.hosts.contains(&host) {
         let mut r = unrun(
             step,
@@ -183,12 +220,22 @@ async fn run_step(country: &Country, step: &Step, captures: &mut BTreeMap<String
         Ok(c) => c,
         Err(e) => return unrun(step, redactor.redact(e)),
     };
-    let timeout = step.request.timeout_ms.map(Duration::from_millis).unwrap_or(country.transport.request_timeout);
+    let timeout = step
+        .request
+        .timeout_ms
+        .map(Duration::from_millis)
+        .unwrap_or(country.transport.request_timeout);
     let gate = country.hosts.gate(&host, country.limits).await;
     let mut attempt = 0;
     let response = loop {
         let result = gate
-            .run(http::send(client, &request, step.request.follow_redirects, timeout, country.transport.max_body_bytes))
+            .run(http::send(
+                client,
+                &request,
+                step.request.follow_redirects,
+                timeout,
+                country.transport.max_body_bytes,
+            ))
             .await;
         match result {
             Ok(resp) if matches!(resp.status, 429 | 503) && !expects_status(step, &resp, &cx) => {
@@ -197,7 +244,14 @@ async fn run_step(country: &Country, step: &Step, captures: &mut BTreeMap<String
                     tokio::time::sleep(retry_after(&resp)).await;
                     continue;
                 }
-                let mut r = unrun(step, format!("endpoint unavailable: HTTP {} after {} attempts", resp.status, attempt + 1));
+                let mut r = unrun(
+                    step,
+                    format!(
+                        "endpoint unavailable: HTTP {} after {} attempts",
+                        resp.status,
+                        attempt + 1
+                    ),
+                );
                 r.request = Some(record_request(&request, redactor));
                 r.response = None;
                 return r;
@@ -233,14 +287,15 @@ async fn run_step(country: &Country, step: &Step, captures: &mut BTreeMap<String
             }
         })
         .collect();
-    drop(vars);
     for capture in &step.captures {
         let value = match &capture.source {
             CaptureSource::Header(h) => response.header(h).map(|v| Value::String(v.to_string())),
             CaptureSource::Json { selector, all } => response.json().ok().and_then(|doc| {
                 let selected = selector.select(doc);
                 if *all {
-                    Some(Value::Array(selected.into_iter().map(|(_, v)| v.clone()).collect()))
+                    Some(Value::Array(
+                        selected.into_iter().map(|(_, v)| v.clone()).collect(),
+                    ))
                 } else {
                     selected.into_iter().next().map(|(_, v)| v.clone())
                 }
@@ -252,7 +307,13 @@ async fn run_step(country: &Country, step: &Step, captures: &mut BTreeMap<String
             {
                 redactor.add(s);
             }
-            captures.insert(capture.name.clone(), Captured { value, secret: capture.secret });
+            captures.insert(
+                capture.name.clone(),
+                Captured {
+                    value,
+                    secret: capture.secret,
+                },
+            );
         }
     }
     StepRecord {

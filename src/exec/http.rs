@@ -52,7 +52,12 @@ pub struct CountryClient {
 }
 
 impl CountryClient {
-    pub fn new(profile: &EffectiveProfile, opts: &TransportOptions, secrets: &dyn Fn(&str) -> Result<String, String>, base: &Path) -> Result<Self, String> {
+    pub fn new(
+        profile: &EffectiveProfile,
+        opts: &TransportOptions,
+        secrets: &dyn Fn(&str) -> Result<String, String>,
+        base: &Path,
+    ) -> Result<Self, String> {
         let build = |redirect: reqwest::redirect::Policy| -> Result<reqwest::Client, String> {
             let mut b = reqwest::Client::builder()
                 .use_rustls_tls()
@@ -64,13 +69,17 @@ impl CountryClient {
                 b = b.resolve(host, *addr);
             }
             for pem in &opts.extra_roots {
-                let cert = reqwest::Certificate::from_pem(pem).map_err(|e| format!("invalid CA certificate: {e}"))?;
+                let cert = reqwest::Certificate::from_pem(pem)
+                    .map_err(|e| format!("invalid CA certificate: {e}"))?;
                 b = b.add_root_certificate(cert);
             }
             if let Some(bundle) = &profile.tls.ca_bundle {
                 let path = base.join(bundle);
-                let pem = std::fs::read(&path).map_err(|e| format!("tls.ca_bundle {}: {e}", path.display()))?;
-                for cert in reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| format!("tls.ca_bundle {}: {e}", path.display()))? {
+                let pem = std::fs::read(&path)
+                    .map_err(|e| format!("tls.ca_bundle {}: {e}", path.display()))?;
+                for cert in reqwest::Certificate::from_pem_bundle(&pem)
+                    .map_err(|e| format!("tls.ca_bundle {}: {e}", path.display()))?
+                {
                     b = b.add_root_certificate(cert);
                 }
             }
@@ -88,9 +97,13 @@ impl CountryClient {
             if opts.insecure {
                 b = b.danger_accept_invalid_certs(true);
             }
-            b.build().map_err(|e| format!("cannot set up the HTTP client: {}", chain(&e)))
+            b.build()
+                .map_err(|e| format!("cannot set up the HTTP client: {}", chain(&e)))
         };
-        Ok(CountryClient { plain: build(reqwest::redirect::Policy::none())?, following: build(reqwest::redirect::Policy::limited(10))? })
+        Ok(CountryClient {
+            plain: build(reqwest::redirect::Policy::none())?,
+            following: build(reqwest::redirect::Policy::limited(10))?,
+        })
     }
 }
 
@@ -115,7 +128,11 @@ impl Hosts {
             .or_insert_with(|| {
                 Arc::new(HostGate {
                     slots: Semaphore::new(limits.concurrency.max(1)),
-                    interval: if limits.rate > 0.0 { Duration::from_secs_f64(1.0 / limits.rate) } else { Duration::ZERO },
+                    interval: if limits.rate > 0.0 {
+                        Duration::from_secs_f64(1.0 / limits.rate)
+                    } else {
+                        Duration::ZERO
+                    },
                     next: Mutex::new(Instant::now()),
                 })
             })
@@ -126,7 +143,11 @@ impl Hosts {
 impl HostGate {
     /// Wait for a slot and for the rate, then hold the slot while `f` runs.
     pub async fn run<T>(&self, f: impl Future<Output = T>) -> T {
-        let _permit = self.slots.acquire().await.expect("the semaphore is never closed");
+        let _permit = self
+            .slots
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
         if !self.interval.is_zero() {
             let wait = {
                 let mut next = self.next.lock().await;
@@ -165,7 +186,10 @@ fn describe(e: &reqwest::Error, url: &str) -> String {
         let lower = detail.to_ascii_lowercase();
         if lower.contains("connection refused") {
             format!("connection refused by {}", host_port(url))
-        } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        } else if lower.contains("certificate")
+            || lower.contains("tls")
+            || lower.contains("handshake")
+        {
             format!("TLS failure with {}: {detail}", host_port(url))
         } else if lower.contains("dns") || lower.contains("resolve") || lower.contains("lookup") {
             format!("cannot resolve {}: {detail}", host_port(url))
@@ -184,14 +208,31 @@ fn describe(e: &reqwest::Error, url: &str) -> String {
 fn host_port(url: &str) -> String {
     url::Url::parse(url)
         .ok()
-        .map(|u| format!("{}:{}", u.host_str().unwrap_or("?"), u.port_or_known_default().unwrap_or(0)))
+        .map(|u| {
+            format!(
+                "{}:{}",
+                u.host_str().unwrap_or("?"),
+                u.port_or_known_default().unwrap_or(0)
+            )
+        })
         .unwrap_or_else(|| url.to_string())
 }
 
 /// Send a request and read the answer, bounded in time and size.
-pub async fn send(client: &CountryClient, req: &Request, follow_redirects: bool, timeout: Duration, max_body: usize) -> Result<Response, String> {
-    let c = if follow_redirects { &client.following } else { &client.plain };
-    let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|_| format!("invalid method {}", req.method))?;
+pub async fn send(
+    client: &CountryClient,
+    req: &Request,
+    follow_redirects: bool,
+    timeout: Duration,
+    max_body: usize,
+) -> Result<Response, String> {
+    let c = if follow_redirects {
+        &client.following
+    } else {
+        &client.plain
+    };
+    let method = reqwest::Method::from_bytes(req.method.as_bytes())
+        .map_err(|_| format!("invalid method {}", req.method))?;
     let mut rb = c.request(method, &req.url);
     for (k, v) in &req.headers {
         rb = rb.header(k, v);
@@ -206,7 +247,12 @@ pub async fn send(client: &CountryClient, req: &Request, follow_redirects: bool,
         let headers: Vec<(String, String)> = resp
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let peer = resp
             .extensions()
@@ -218,7 +264,13 @@ pub async fn send(client: &CountryClient, req: &Request, follow_redirects: bool,
         let mut truncated = false;
         let mut stream = resp.bytes_stream();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| format!("the body broke off after {} bytes: {}", body.len(), chain(&e)))?;
+            let chunk = chunk.map_err(|e| {
+                format!(
+                    "the body broke off after {} bytes: {}",
+                    body.len(),
+                    chain(&e)
+                )
+            })?;
             if body.len() + chunk.len() > max_body {
                 body.extend_from_slice(&chunk[..max_body - body.len()]);
                 truncated = true;
@@ -233,6 +285,9 @@ pub async fn send(client: &CountryClient, req: &Request, follow_redirects: bool,
     };
     match tokio::time::timeout(timeout, work).await {
         Ok(r) => r,
-        Err(_) => Err(format!("timed out: no complete answer within {} ms", timeout.as_millis())),
+        Err(_) => Err(format!(
+            "timed out: no complete answer within {} ms",
+            timeout.as_millis()
+        )),
     }
 }

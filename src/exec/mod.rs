@@ -26,10 +26,22 @@ use secrets::Redactor;
 /// What happens during a run, in order per case.
 #[derive(Debug)]
 pub enum Event {
-    RunStarted { cases: usize },
-    CaseStarted { country: String, suite: String, case: String },
-    CaseFinished { country: String, suite: usize, case: Box<CaseRecord> },
-    RunFinished { interrupted: bool },
+    RunStarted {
+        cases: usize,
+    },
+    CaseStarted {
+        country: String,
+        suite: String,
+        case: String,
+    },
+    CaseFinished {
+        country: String,
+        suite: usize,
+        case: Box<CaseRecord>,
+    },
+    RunFinished {
+        interrupted: bool,
+    },
 }
 
 /// Settings of one run.
@@ -55,8 +67,16 @@ pub struct Country {
 }
 
 /// Run the plan. Returns whether the run was interrupted (Ctrl-C or SIGTERM).
-pub async fn execute(project: Arc<Project>, plan: Plan, opts: RunOptions, redactor: Arc<Redactor>, events: UnboundedSender<Event>) -> bool {
-    let _ = events.send(Event::RunStarted { cases: plan.case_count() });
+pub async fn execute(
+    project: Arc<Project>,
+    plan: Plan,
+    opts: RunOptions,
+    redactor: Arc<Redactor>,
+    events: UnboundedSender<Event>,
+) -> bool {
+    let _ = events.send(Event::RunStarted {
+        cases: plan.case_count(),
+    });
     let hosts = Arc::new(Hosts::default());
     let mut countries = Vec::new();
     let mut work = Vec::new();
@@ -107,13 +127,24 @@ pub async fn execute(project: Arc<Project>, plan: Plan, opts: RunOptions, redact
                     steps: Vec::new(),
                 },
                 None => {
-                    let _ = events.send(Event::CaseStarted { country: code.clone(), suite: suite.id.clone(), case: run.id.clone() });
+                    let _ = events.send(Event::CaseStarted {
+                        country: code.clone(),
+                        suite: suite.id.clone(),
+                        case: run.id.clone(),
+                    });
                     case::run(&country, case, &run.id, run.item.as_ref()).await
                 }
             };
-            let waivers = Waivers { list: &country.profile.waivers, today };
+            let waivers = Waivers {
+                list: &country.profile.waivers,
+                today,
+            };
             grade_case(&mut record, &suite.id, &project.requirements, &waivers);
-            let _ = events.send(Event::CaseFinished { country: code, suite: run.suite, case: Box::new(record) });
+            let _ = events.send(Event::CaseFinished {
+                country: code,
+                suite: run.suite,
+                case: Box::new(record),
+            });
         }
     }))
     .buffer_unordered(opts.jobs.max(1));
@@ -127,7 +158,8 @@ async fn run_until_signal(mut tasks: impl futures::Stream<Item = ()> + Unpin) ->
     let signal = async {
         #[cfg(unix)]
         {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}

@@ -12,7 +12,12 @@ use crate::template::{Found, Vars};
 pub const REDACTED: &str = "«redacted»";
 
 /// Headers whose values are always redacted in records.
-const SENSITIVE_HEADERS: [&str; 4] = ["authorization", "proxy-authorization", "cookie", "set-cookie"];
+const SENSITIVE_HEADERS: [&str; 4] = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+];
 
 /// Every secret value seen in this run; shared by all countries so that no
 /// output anywhere can carry one.
@@ -49,7 +54,11 @@ impl Redactor {
         match value {
             Value::String(s) => Value::String(self.redact(s)),
             Value::Array(a) => Value::Array(a.iter().map(|v| self.redact_value(v)).collect()),
-            Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), self.redact_value(v))).collect()),
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), self.redact_value(v)))
+                    .collect(),
+            ),
             other => other.clone(),
         }
     }
@@ -58,7 +67,11 @@ impl Redactor {
         headers
             .iter()
             .map(|(k, v)| {
-                let v = if SENSITIVE_HEADERS.contains(&k.to_ascii_lowercase().as_str()) { REDACTED.to_string() } else { self.redact(v) };
+                let v = if SENSITIVE_HEADERS.contains(&k.to_ascii_lowercase().as_str()) {
+                    REDACTED.to_string()
+                } else {
+                    self.redact(v)
+                };
                 (k.clone(), v)
             })
             .collect()
@@ -68,7 +81,8 @@ impl Redactor {
 /// Resolve a secret reference to its value.
 pub fn resolve(reference: &str, base: &std::path::Path) -> Result<String, String> {
     if let Some(name) = reference.strip_prefix("env:") {
-        std::env::var(name).map_err(|_| format!("secret `{reference}` is not set in the environment"))
+        std::env::var(name)
+            .map_err(|_| format!("secret `{reference}` is not set in the environment"))
     } else if let Some(path) = reference.strip_prefix("file:") {
         let p = base.join(path);
         std::fs::read_to_string(&p)
@@ -113,16 +127,33 @@ impl Vars for CaseVars<'_> {
                 Some(Value::String(s)) if is_secret_ref(s) => {
                     let value = resolve(s, self.base)?;
                     self.redactor.add(&value);
-                    Ok(Some(Found { value: Value::String(value), secret: true }))
+                    Ok(Some(Found {
+                        value: Value::String(value),
+                        secret: true,
+                    }))
                 }
-                Some(v) => Ok(Some(Found { value: v.clone(), secret: false })),
+                Some(v) => Ok(Some(Found {
+                    value: v.clone(),
+                    secret: false,
+                })),
                 None => Ok(None),
             },
             "capture" => {
-                let Some(c) = path.get(1).and_then(|n| self.captures.get(n)) else { return Ok(None) };
-                Ok(descend(&c.value, &path[2..]).map(|value| Found { value, secret: c.secret }))
+                let Some(c) = path.get(1).and_then(|n| self.captures.get(n)) else {
+                    return Ok(None);
+                };
+                Ok(descend(&c.value, &path[2..]).map(|value| Found {
+                    value,
+                    secret: c.secret,
+                }))
             }
-            "item" => Ok(self.item.and_then(|i| descend(i, &path[1..])).map(|value| Found { value, secret: false })),
+            "item" => Ok(self
+                .item
+                .and_then(|i| descend(i, &path[1..]))
+                .map(|value| Found {
+                    value,
+                    secret: false,
+                })),
             _ => Ok(None),
         }
     }
@@ -136,8 +167,14 @@ mod tests {
     fn redacts_values_and_sensitive_headers() {
         let r = Redactor::default();
         r.add("s3cr3t-token");
-        assert_eq!(r.redact("Bearer s3cr3t-token!"), format!("Bearer {REDACTED}!"));
-        let h = r.redact_headers(&[("Authorization".into(), "Basic abc".into()), ("X".into(), "s3cr3t-token".into())]);
+        assert_eq!(
+            r.redact("Bearer s3cr3t-token!"),
+            format!("Bearer {REDACTED}!")
+        );
+        let h = r.redact_headers(&[
+            ("Authorization".into(), "Basic abc".into()),
+            ("X".into(), "s3cr3t-token".into()),
+        ]);
         assert_eq!(h[0].1, REDACTED);
         assert_eq!(h[1].1, REDACTED);
     }

@@ -18,13 +18,23 @@ pub struct Collector {
 
 impl Collector {
     pub fn new() -> Self {
-        Collector { cases: BTreeMap::new(), interrupted: false }
+        Collector {
+            cases: BTreeMap::new(),
+            interrupted: false,
+        }
     }
 
     pub fn on_event(&mut self, event: &Event) {
         match event {
-            Event::CaseFinished { country, suite, case } => {
-                self.cases.entry(country.clone()).or_default().push((*suite, (**case).clone()));
+            Event::CaseFinished {
+                country,
+                suite,
+                case,
+            } => {
+                self.cases
+                    .entry(country.clone())
+                    .or_default()
+                    .push((*suite, (**case).clone()));
             }
             Event::RunFinished { interrupted } => self.interrupted = *interrupted,
             _ => {}
@@ -42,10 +52,20 @@ impl Collector {
             let mut missing = 0;
             for srun in &country.suites {
                 let suite = &project.suites[srun.suite];
-                suite_requirements.insert(suite.id.clone(), suite.requirements.iter().map(|(r, _)| r.clone()).collect::<Vec<_>>());
+                suite_requirements.insert(
+                    suite.id.clone(),
+                    suite
+                        .requirements
+                        .iter()
+                        .map(|(r, _)| r.clone())
+                        .collect::<Vec<_>>(),
+                );
                 let mut cases = Vec::new();
                 for crun in &srun.cases {
-                    match finished.iter().position(|(si, c)| *si == srun.suite && c.id == crun.id) {
+                    match finished
+                        .iter()
+                        .position(|(si, c)| *si == srun.suite && c.id == crun.id)
+                    {
                         Some(i) => cases.push(finished.swap_remove(i).1),
                         None => missing += 1,
                     }
@@ -61,8 +81,16 @@ impl Collector {
                     cases,
                 });
             }
-            let waivers = Waivers { list: &profile.waivers, today: meta.started.date_naive() };
-            let rolled = roll_up(&suites, &suite_requirements, &project.requirements, &waivers);
+            let waivers = Waivers {
+                list: &profile.waivers,
+                today: meta.started.date_naive(),
+            };
+            let rolled = roll_up(
+                &suites,
+                &suite_requirements,
+                &project.requirements,
+                &waivers,
+            );
             let incomplete_reason = if self.interrupted {
                 Some(format!("interrupted: {missing} case(s) did not finish"))
             } else if missing > 0 {

@@ -33,7 +33,11 @@ impl Verdict {
         }
     }
     pub fn worst(self, other: Verdict) -> Verdict {
-        if other.severity() > self.severity() { other } else { self }
+        if other.severity() > self.severity() {
+            other
+        } else {
+            self
+        }
     }
     pub fn as_str(self) -> &'static str {
         match self {
@@ -227,7 +231,10 @@ pub struct Harness {
 
 impl Harness {
     pub fn current() -> Harness {
-        Harness { name: "conform".into(), version: env!("CARGO_PKG_VERSION").into() }
+        Harness {
+            name: "conform".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
     }
 }
 

@@ -11,10 +11,20 @@ use super::model::*;
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.{}.tmp", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -31,7 +41,10 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 pub fn write_json(dir: &Path, reports: &[CountryReport], run: &RunReport) -> std::io::Result<()> {
     for r in reports {
         let bytes = serde_json::to_vec_pretty(r).map_err(std::io::Error::other)?;
-        atomic_write(&dir.join(format!("{}.json", r.country.code.to_ascii_lowercase())), &bytes)?;
+        atomic_write(
+            &dir.join(format!("{}.json", r.country.code.to_ascii_lowercase())),
+            &bytes,
+        )?;
     }
     let bytes = serde_json::to_vec_pretty(run).map_err(std::io::Error::other)?;
     atomic_write(&dir.join("run.json"), &bytes)

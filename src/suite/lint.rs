@@ -14,7 +14,10 @@ pub fn index(catalogues: &[super::Catalogue], diags: &mut Diagnostics) -> Requir
     for cat in catalogues {
         if let Some(prev) = out.domains.insert(cat.domain.clone(), cat.title.clone()) {
             let _ = prev;
-            diags.push(Diagnostic::new(format!("a second catalogue for domain `{}` in {}", cat.domain, cat.file)));
+            diags.push(Diagnostic::new(format!(
+                "a second catalogue for domain `{}` in {}",
+                cat.domain, cat.file
+            )));
         }
         for r in &cat.requirements {
             if let Some(first) = out.by_id.get(&r.id) {
@@ -35,7 +38,8 @@ pub fn index(catalogues: &[super::Catalogue], diags: &mut Diagnostics) -> Requir
 }
 
 fn unknown_requirement(id: &str, loc: &crate::diag::Loc, reqs: &Requirements) -> Diagnostic {
-    let mut d = Diagnostic::new(format!("unknown requirement `{id}`: no catalogue holds it")).at(loc);
+    let mut d =
+        Diagnostic::new(format!("unknown requirement `{id}`: no catalogue holds it")).at(loc);
     if let Some(s) = did_you_mean(id, reqs.by_id.keys().map(String::as_str)) {
         d = d.with_help(format!("did you mean `{s}`?"));
     }
@@ -47,9 +51,19 @@ pub fn suites(suites: &[Suite], reqs: &Requirements, diags: &mut Diagnostics) {
     let mut suite_ids: BTreeMap<&str, &Suite> = BTreeMap::new();
     for suite in suites {
         if let Some(first) = suite_ids.insert(&suite.id, suite) {
-            diags.push(Diagnostic::new(format!("suite `{}` is also defined in {}", suite.id, first.file)).at(&suite.loc));
+            diags.push(
+                Diagnostic::new(format!(
+                    "suite `{}` is also defined in {}",
+                    suite.id, first.file
+                ))
+                .at(&suite.loc),
+            );
         }
-        let covered: BTreeSet<&str> = suite.requirements.iter().map(|(id, _)| id.as_str()).collect();
+        let covered: BTreeSet<&str> = suite
+            .requirements
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .collect();
         for (id, loc) in &suite.requirements {
             if reqs.get(id).is_none() {
                 diags.push(unknown_requirement(id, loc, reqs));
@@ -59,24 +73,39 @@ pub fn suites(suites: &[Suite], reqs: &Requirements, diags: &mut Diagnostics) {
         for case in &suite.cases {
             if let Some(first) = case_ids.insert(&case.id, &case.loc) {
                 diags.push(
-                    Diagnostic::new(format!("duplicate case ID `{}` in suite `{}`", case.id, suite.id))
-                        .at(&case.loc)
-                        .with_help(format!("first used at {first}")),
+                    Diagnostic::new(format!(
+                        "duplicate case ID `{}` in suite `{}`",
+                        case.id, suite.id
+                    ))
+                    .at(&case.loc)
+                    .with_help(format!("first used at {first}")),
                 );
             }
-            let case_reqs: BTreeSet<&str> = case.requirements.iter().map(|(id, _)| id.as_str()).collect();
+            let case_reqs: BTreeSet<&str> = case
+                .requirements
+                .iter()
+                .map(|(id, _)| id.as_str())
+                .collect();
             for (id, loc) in &case.requirements {
                 if reqs.get(id).is_none() {
                     diags.push(unknown_requirement(id, loc, reqs));
                 } else if !covered.contains(id.as_str()) {
                     diags.push(
-                        Diagnostic::new(format!("case names `{id}`, which the suite does not list in `requirements`"))
-                            .at(loc),
+                        Diagnostic::new(format!(
+                            "case names `{id}`, which the suite does not list in `requirements`"
+                        ))
+                        .at(loc),
                     );
                 }
             }
             if case.requirements.is_empty() {
-                diags.push(Diagnostic::new(format!("case `{}` names no requirement it gives evidence for", case.id)).at(&case.loc));
+                diags.push(
+                    Diagnostic::new(format!(
+                        "case `{}` names no requirement it gives evidence for",
+                        case.id
+                    ))
+                    .at(&case.loc),
+                );
             }
             let mut captured: BTreeSet<&str> = BTreeSet::new();
             for step in &case.steps {
@@ -111,8 +140,12 @@ pub fn suites(suites: &[Suite], reqs: &Requirements, diags: &mut Diagnostics) {
                                 }
                             }
                             "item" if case.for_each.is_none() => diags.push(
-                                Diagnostic::new(format!("`{}` is used in case `{}`, which has no `for_each`", e.path.join("."), case.id))
-                                    .at(&step.loc),
+                                Diagnostic::new(format!(
+                                    "`{}` is used in case `{}`, which has no `for_each`",
+                                    e.path.join("."),
+                                    case.id
+                                ))
+                                .at(&step.loc),
                             ),
                             _ => {}
                         }
@@ -133,7 +166,12 @@ pub fn profile_vars(suite: &Suite) -> Vec<(&Expr, &crate::diag::Loc, &str)> {
         for step in &case.steps {
             for t in step.templates() {
                 for e in t.exprs() {
-                    if e.namespace() == "profile" && !e.filters.iter().any(|f| matches!(f, crate::template::Filter::Default(_))) {
+                    if e.namespace() == "profile"
+                        && !e
+                            .filters
+                            .iter()
+                            .any(|f| matches!(f, crate::template::Filter::Default(_)))
+                    {
                         out.push((e, &step.loc, case.id.as_str()));
                     }
                 }

@@ -12,31 +12,55 @@ use super::*;
 pub const DOMAINS: [&str; 3] = ["eid", "data-exchange", "service-catalogue"];
 
 fn id_like(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
 /// A requirement catalogue (`suites/<domain>/requirements.yaml`).
 pub fn catalogue(root: &Node, file: &str, diags: &mut Diagnostics) -> Option<Catalogue> {
     let mut f = Fields::new(root, "a requirement catalogue", diags)?;
-    let domain = f.required("domain", root, diags).and_then(|n| domain_of(n, diags));
-    let title = f.get("title").and_then(|n| decode::string(n, "a title", diags)).unwrap_or_default();
+    let domain = f
+        .required("domain", root, diags)
+        .and_then(|n| domain_of(n, diags));
+    let title = f
+        .get("title")
+        .and_then(|n| decode::string(n, "a title", diags))
+        .unwrap_or_default();
     let mut requirements = Vec::new();
     if let Some(reqs) = f.required("requirements", root, diags)
-        && let Some(rf) = Fields::new(reqs, "the requirements (a mapping from ID to requirement)", diags)
+        && let Some(rf) = Fields::new(
+            reqs,
+            "the requirements (a mapping from ID to requirement)",
+            diags,
+        )
     {
         for (key, value) in rf.entries() {
             let id = key.key_text();
             if !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') || id.is_empty() {
-                diags.push(Diagnostic::new(format!("`{id}` is not a requirement ID (letters, digits and `-`)")).at(&key.loc));
+                diags.push(
+                    Diagnostic::new(format!(
+                        "`{id}` is not a requirement ID (letters, digits and `-`)"
+                    ))
+                    .at(&key.loc),
+                );
                 continue;
             }
             if let Some(r) = requirement(id, value, domain.clone().unwrap_or_default(), diags) {
-                requirements.push(Requirement { loc: Some(key.loc.clone()), ..r });
+                requirements.push(Requirement {
+                    loc: Some(key.loc.clone()),
+                    ..r
+                });
             }
         }
     }
     f.finish(diags);
-    Some(Catalogue { domain: domain?, title, file: file.to_string(), requirements })
+    Some(Catalogue {
+        domain: domain?,
+        title,
+        file: file.to_string(),
+        requirements,
+    })
 }
 
 fn domain_of(n: &Node, diags: &mut Diagnostics) -> Option<String> {
@@ -53,7 +77,12 @@ fn domain_of(n: &Node, diags: &mut Diagnostics) -> Option<String> {
     Some(d)
 }
 
-fn requirement(id: String, node: &Node, domain: String, diags: &mut Diagnostics) -> Option<Requirement> {
+fn requirement(
+    id: String,
+    node: &Node,
+    domain: String,
+    diags: &mut Diagnostics,
+) -> Option<Requirement> {
     let mut f = Fields::new(node, "a requirement", diags)?;
     let level = f.required("level", node, diags).and_then(|n| {
         let s = decode::string(n, "a level", diags)?;
@@ -62,50 +91,110 @@ fn requirement(id: String, node: &Node, domain: String, diags: &mut Diagnostics)
             diags.push(
                 Diagnostic::new(format!("unknown level `{s}`"))
                     .at(&n.loc)
-                    .with_help("levels are MUST, SHOULD, MAY; keep the original keyword in `label`"),
+                    .with_help(
+                        "levels are MUST, SHOULD, MAY; keep the original keyword in `label`",
+                    ),
             );
         }
         level
     });
-    let statement = f.required("statement", node, diags).and_then(|n| decode::string(n, "a statement", diags));
-    let label = f.get("label").and_then(|n| decode::string(n, "a label", diags));
-    let note = f.get("note").and_then(|n| decode::string(n, "a note", diags));
-    let source = f.required("source", node, diags).and_then(|n| source_ref(n, diags));
+    let statement = f
+        .required("statement", node, diags)
+        .and_then(|n| decode::string(n, "a statement", diags));
+    let label = f
+        .get("label")
+        .and_then(|n| decode::string(n, "a label", diags));
+    let note = f
+        .get("note")
+        .and_then(|n| decode::string(n, "a note", diags));
+    let source = f
+        .required("source", node, diags)
+        .and_then(|n| source_ref(n, diags));
     f.finish(diags);
-    Some(Requirement { id, domain, level: level?, statement: statement?, source: source?, label, note, loc: None })
+    Some(Requirement {
+        id,
+        domain,
+        level: level?,
+        statement: statement?,
+        source: source?,
+        label,
+        note,
+        loc: None,
+    })
 }
 
 fn source_ref(node: &Node, diags: &mut Diagnostics) -> Option<SourceRef> {
     let mut f = Fields::new(node, "a source", diags)?;
-    let spec = f.required("spec", node, diags).and_then(|n| decode::string(n, "a spec name", diags));
-    let version = f.get("version").and_then(|n| decode::string(n, "a version", diags));
-    let section = f.get("section").and_then(|n| decode::string(n, "a section", diags));
+    let spec = f
+        .required("spec", node, diags)
+        .and_then(|n| decode::string(n, "a spec name", diags));
+    let version = f
+        .get("version")
+        .and_then(|n| decode::string(n, "a version", diags));
+    let section = f
+        .get("section")
+        .and_then(|n| decode::string(n, "a section", diags));
     let url = f.get("url").and_then(|n| decode::string(n, "a URL", diags));
     f.finish(diags);
-    Some(SourceRef { spec: spec?, version, section, url })
+    Some(SourceRef {
+        spec: spec?,
+        version,
+        section,
+        url,
+    })
 }
 
 /// A suite file.
-pub fn suite(root: &Node, file: &str, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> Option<Suite> {
+pub fn suite(
+    root: &Node,
+    file: &str,
+    cx: &DecodeContext<'_>,
+    diags: &mut Diagnostics,
+) -> Option<Suite> {
     let mut f = Fields::new(root, "a suite", diags)?;
     let id = f.required("suite", root, diags).and_then(|n| {
         let s = decode::string(n, "a suite ID", diags)?;
         if !id_like(&s) {
-            diags.push(Diagnostic::new(format!("suite ID `{s}` should use lower-case letters, digits and `-`")).at(&n.loc));
+            diags.push(
+                Diagnostic::new(format!(
+                    "suite ID `{s}` should use lower-case letters, digits and `-`"
+                ))
+                .at(&n.loc),
+            );
         }
         Some(s)
     });
-    let domain = f.required("domain", root, diags).and_then(|n| domain_of(n, diags));
-    let title = f.required("title", root, diags).and_then(|n| decode::string(n, "a title", diags));
-    let spec = f.get("spec").and_then(|n| spec_ref(n, diags)).unwrap_or_default();
+    let domain = f
+        .required("domain", root, diags)
+        .and_then(|n| domain_of(n, diags));
+    let title = f
+        .required("title", root, diags)
+        .and_then(|n| decode::string(n, "a title", diags));
+    let spec = f
+        .get("spec")
+        .and_then(|n| spec_ref(n, diags))
+        .unwrap_or_default();
     let applies_to = f
         .get("applies_to")
-        .map(|n| decode::string_list(n, "capabilities", diags).into_iter().map(|(s, _)| s).collect())
+        .map(|n| {
+            decode::string_list(n, "capabilities", diags)
+                .into_iter()
+                .map(|(s, _)| s)
+                .collect()
+        })
         .unwrap_or_default();
-    let requirements = f.get("requirements").map(|n| id_list(n, diags)).unwrap_or_default();
+    let requirements = f
+        .get("requirements")
+        .map(|n| id_list(n, diags))
+        .unwrap_or_default();
     let cases = f
         .required("cases", root, diags)
-        .map(|n| decode::list(n, "cases", diags).iter().filter_map(|c| case(c, cx, diags)).collect())
+        .map(|n| {
+            decode::list(n, "cases", diags)
+                .iter()
+                .filter_map(|c| case(c, cx, diags))
+                .collect()
+        })
         .unwrap_or_default();
     f.finish(diags);
     Some(Suite {
@@ -123,15 +212,26 @@ pub fn suite(root: &Node, file: &str, cx: &DecodeContext<'_>, diags: &mut Diagno
 
 fn spec_ref(node: &Node, diags: &mut Diagnostics) -> Option<SpecRef> {
     let mut f = Fields::new(node, "a spec reference", diags)?;
-    let name = f.required("name", node, diags).and_then(|n| decode::string(n, "a name", diags));
-    let version = f.get("version").and_then(|n| decode::string(n, "a version", diags));
+    let name = f
+        .required("name", node, diags)
+        .and_then(|n| decode::string(n, "a name", diags));
+    let version = f
+        .get("version")
+        .and_then(|n| decode::string(n, "a version", diags));
     let url = f.get("url").and_then(|n| decode::string(n, "a URL", diags));
     f.finish(diags);
-    Some(SpecRef { name: name?, version, url })
+    Some(SpecRef {
+        name: name?,
+        version,
+        url,
+    })
 }
 
 fn id_list(node: &Node, diags: &mut Diagnostics) -> Vec<(String, Loc)> {
-    decode::string_list(node, "requirement IDs", diags).into_iter().map(|(s, n)| (s, n.loc)).collect()
+    decode::string_list(node, "requirement IDs", diags)
+        .into_iter()
+        .map(|(s, n)| (s, n.loc))
+        .collect()
 }
 
 fn case(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> Option<Case> {
@@ -139,54 +239,112 @@ fn case(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> Option<
     let id = f.required("id", node, diags).and_then(|n| {
         let s = decode::string(n, "a case ID", diags)?;
         if !id_like(&s) {
-            diags.push(Diagnostic::new(format!("case ID `{s}` should use lower-case letters, digits and `-`")).at(&n.loc));
+            diags.push(
+                Diagnostic::new(format!(
+                    "case ID `{s}` should use lower-case letters, digits and `-`"
+                ))
+                .at(&n.loc),
+            );
         }
         Some(s)
     });
-    let title = f.required("title", node, diags).and_then(|n| decode::string(n, "a title", diags));
+    let title = f
+        .required("title", node, diags)
+        .and_then(|n| decode::string(n, "a title", diags));
     let tags = f
         .get("tags")
-        .map(|n| decode::string_list(n, "tags", diags).into_iter().map(|(s, _)| s).collect())
+        .map(|n| {
+            decode::string_list(n, "tags", diags)
+                .into_iter()
+                .map(|(s, _)| s)
+                .collect()
+        })
         .unwrap_or_default();
-    let requirements = f.get("requirements").map(|n| id_list(n, diags)).unwrap_or_default();
+    let requirements = f
+        .get("requirements")
+        .map(|n| id_list(n, diags))
+        .unwrap_or_default();
     let needs = f
         .get("needs")
-        .map(|n| decode::string_list(n, "capabilities", diags).into_iter().map(|(s, _)| s).collect())
+        .map(|n| {
+            decode::string_list(n, "capabilities", diags)
+                .into_iter()
+                .map(|(s, _)| s)
+                .collect()
+        })
         .unwrap_or_default();
     let for_each = f.get("for_each").and_then(|n| {
         let s = decode::string(n, "a profile list such as `profile.languages`", diags)?;
         let path: Vec<String> = s.split('.').map(str::to_string).collect();
         if path.len() < 2 || path[0] != "profile" || path.iter().any(String::is_empty) {
-            diags.push(Diagnostic::new(format!("`for_each: {s}` names no profile list")).at(&n.loc).with_help("write a path such as `profile.languages`"));
+            diags.push(
+                Diagnostic::new(format!("`for_each: {s}` names no profile list"))
+                    .at(&n.loc)
+                    .with_help("write a path such as `profile.languages`"),
+            );
             return None;
         }
         Some((path, n.loc.clone()))
     });
     let steps: Vec<Step> = f
         .required("steps", node, diags)
-        .map(|n| decode::list(n, "steps", diags).iter().filter_map(|s| step(s, cx, diags)).collect())
+        .map(|n| {
+            decode::list(n, "steps", diags)
+                .iter()
+                .filter_map(|s| step(s, cx, diags))
+                .collect()
+        })
         .unwrap_or_default();
     f.finish(diags);
     if steps.is_empty() && id.is_some() {
         diags.push(Diagnostic::new("a case needs at least one step").at(&node.loc));
     }
-    Some(Case { id: id?, title: title?, tags, requirements, needs, for_each, steps, loc: node.loc.clone() })
+    Some(Case {
+        id: id?,
+        title: title?,
+        tags,
+        requirements,
+        needs,
+        for_each,
+        steps,
+        loc: node.loc.clone(),
+    })
 }
 
 fn step(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> Option<Step> {
     let mut f = Fields::new(node, "a step", diags)?;
-    let name = f.get("name").and_then(|n| decode::string(n, "a name", diags));
-    let request = f.required("request", node, diags).and_then(|n| request(n, diags));
+    let name = f
+        .get("name")
+        .and_then(|n| decode::string(n, "a name", diags));
+    let request = f
+        .required("request", node, diags)
+        .and_then(|n| request(n, diags));
     let checks = f
         .get("checks")
-        .map(|n| decode::list(n, "checks", diags).iter().filter_map(|c| check::decode(c, cx, diags)).collect())
+        .map(|n| {
+            decode::list(n, "checks", diags)
+                .iter()
+                .filter_map(|c| check::decode(c, cx, diags))
+                .collect()
+        })
         .unwrap_or_default();
     let captures = f
         .get("captures")
-        .map(|n| decode::string_map(n, "captures", diags).into_iter().filter_map(|(k, v)| capture(k, v, diags)).collect())
+        .map(|n| {
+            decode::string_map(n, "captures", diags)
+                .into_iter()
+                .filter_map(|(k, v)| capture(k, v, diags))
+                .collect()
+        })
         .unwrap_or_default();
     f.finish(diags);
-    Some(Step { name, request: request?, checks, captures, loc: node.loc.clone() })
+    Some(Step {
+        name,
+        request: request?,
+        checks,
+        captures,
+        loc: node.loc.clone(),
+    })
 }
 
 const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
@@ -199,7 +357,11 @@ fn request(node: &Node, diags: &mut Diagnostics) -> Option<RequestSpec> {
             if METHODS.contains(&m.as_str()) {
                 Some(m)
             } else {
-                diags.push(Diagnostic::new(format!("unknown HTTP method `{m}`")).at(&n.loc).with_help(format!("one of {}", METHODS.join(", "))));
+                diags.push(
+                    Diagnostic::new(format!("unknown HTTP method `{m}`"))
+                        .at(&n.loc)
+                        .with_help(format!("one of {}", METHODS.join(", "))),
+                );
                 None
             }
         }),
@@ -209,14 +371,21 @@ fn request(node: &Node, diags: &mut Diagnostics) -> Option<RequestSpec> {
         decode::string(n, "a URL", diags)?;
         Some(Template::from_node(n, diags))
     });
-    let pairs = |n: &Node, what: &'static str, diags: &mut Diagnostics| -> Vec<(String, Template)> {
-        decode::string_map(n, what, diags)
-            .into_iter()
-            .map(|(k, v)| (k, Template::from_node(v, diags)))
-            .collect()
-    };
-    let query = f.get("query").map(|n| pairs(n, "query parameters", diags)).unwrap_or_default();
-    let headers = f.get("headers").map(|n| pairs(n, "headers", diags)).unwrap_or_default();
+    let pairs =
+        |n: &Node, what: &'static str, diags: &mut Diagnostics| -> Vec<(String, Template)> {
+            decode::string_map(n, what, diags)
+                .into_iter()
+                .map(|(k, v)| (k, Template::from_node(v, diags)))
+                .collect()
+        };
+    let query = f
+        .get("query")
+        .map(|n| pairs(n, "query parameters", diags))
+        .unwrap_or_default();
+    let headers = f
+        .get("headers")
+        .map(|n| pairs(n, "headers", diags))
+        .unwrap_or_default();
     let mut bodies = Vec::new();
     if let Some(n) = f.get("json") {
         bodies.push(BodySpec::Json(Template::from_node(n, diags)));
@@ -229,10 +398,17 @@ fn request(node: &Node, diags: &mut Diagnostics) -> Option<RequestSpec> {
         bodies.push(BodySpec::Form(pairs(n, "form fields", diags)));
     }
     if bodies.len() > 1 {
-        diags.push(Diagnostic::new("a request has at most one body: json, text or form").at(&node.loc));
+        diags.push(
+            Diagnostic::new("a request has at most one body: json, text or form").at(&node.loc),
+        );
     }
-    let follow_redirects = f.get("follow_redirects").and_then(|n| decode::boolean(n, "`follow_redirects`", diags)).unwrap_or(false);
-    let timeout_ms = f.get("timeout_ms").and_then(|n| decode::unsigned(n, "`timeout_ms`", diags));
+    let follow_redirects = f
+        .get("follow_redirects")
+        .and_then(|n| decode::boolean(n, "`follow_redirects`", diags))
+        .unwrap_or(false);
+    let timeout_ms = f
+        .get("timeout_ms")
+        .and_then(|n| decode::unsigned(n, "`timeout_ms`", diags));
     f.finish(diags);
     Some(RequestSpec {
         method: method?,
@@ -250,18 +426,38 @@ fn capture(name: String, node: &Node, diags: &mut Diagnostics) -> Option<Capture
     let default_secret = secret_by_name(&name);
     if let Y::Str(text) = &node.value {
         let selector = check::select::Selector::parse(text, &node.loc, diags)?;
-        return Some(Capture { name, source: CaptureSource::Json { selector, all: false }, secret: default_secret, loc: node.loc.clone() });
+        return Some(Capture {
+            name,
+            source: CaptureSource::Json {
+                selector,
+                all: false,
+            },
+            secret: default_secret,
+            loc: node.loc.clone(),
+        });
     }
-    let mut f = Fields::new(node, "a capture (a JSONPath, or a mapping with `path` or `header`)", diags)?;
+    let mut f = Fields::new(
+        node,
+        "a capture (a JSONPath, or a mapping with `path` or `header`)",
+        diags,
+    )?;
     let path = f.get("path");
     let header = f.get("header");
-    let all = f.get("all").and_then(|n| decode::boolean(n, "`all`", diags)).unwrap_or(false);
-    let secret = f.get("secret").and_then(|n| decode::boolean(n, "`secret`", diags));
+    let all = f
+        .get("all")
+        .and_then(|n| decode::boolean(n, "`all`", diags))
+        .unwrap_or(false);
+    let secret = f
+        .get("secret")
+        .and_then(|n| decode::boolean(n, "`secret`", diags));
     f.finish(diags);
     let source = match (path, header) {
         (Some(p), None) => {
             let text = decode::string(p, "a JSONPath", diags)?;
-            CaptureSource::Json { selector: check::select::Selector::parse(&text, &p.loc, diags)?, all }
+            CaptureSource::Json {
+                selector: check::select::Selector::parse(&text, &p.loc, diags)?,
+                all,
+            }
         }
         (None, Some(h)) => {
             let h = decode::string(h, "a header name", diags)?;
@@ -274,9 +470,16 @@ fn capture(name: String, node: &Node, diags: &mut Diagnostics) -> Option<Capture
             });
         }
         _ => {
-            diags.push(Diagnostic::new("a capture takes exactly one of `path` or `header`").at(&node.loc));
+            diags.push(
+                Diagnostic::new("a capture takes exactly one of `path` or `header`").at(&node.loc),
+            );
             return None;
         }
     };
-    Some(Capture { name, source, secret: secret.unwrap_or(default_secret), loc: node.loc.clone() })
+    Some(Capture {
+        name,
+        source,
+        secret: secret.unwrap_or(default_secret),
+        loc: node.loc.clone(),
+    })
 }

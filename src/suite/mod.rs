@@ -171,7 +171,10 @@ pub struct Capture {
 #[derive(Debug)]
 pub enum CaptureSource {
     /// A JSON selection; `all` keeps every selected value as an array.
-    Json { selector: crate::check::select::Selector, all: bool },
+    Json {
+        selector: crate::check::select::Selector,
+        all: bool,
+    },
     Header(String),
 }
 
