@@ -15,7 +15,7 @@ use crate::plan::{Selection, build};
 use crate::project::{Project, Root};
 use crate::report::collect::{Collector, RunMeta};
 use crate::report::model::*;
-use crate::report::write::write_json;
+use crate::report::write::write_reports;
 use crate::verdict::exit_code;
 
 /// The run's clock: `CONFORM_NOW` (RFC 3339) lets tests fix it.
@@ -154,7 +154,7 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
             })
             .collect(),
     };
-    if let Err(e) = write_json(&args.out, &reports, &run) {
+    if let Err(e) = write_reports(&args.out, &reports, &run) {
         eprintln!(
             "error: cannot write the reports to {}: {e}",
             args.out.display()

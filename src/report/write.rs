@@ -37,6 +37,12 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Every report file of a run into `dir`: the JSON reports first (the source
+/// of truth), then the formats rendered from them.
+pub fn write_reports(dir: &Path, reports: &[CountryReport], run: &RunReport) -> std::io::Result<()> {
+    write_json(dir, reports, run)
+}
+
 /// `<cc>.json` for each country and `run.json`.
 pub fn write_json(dir: &Path, reports: &[CountryReport], run: &RunReport) -> std::io::Result<()> {
     for r in reports {
