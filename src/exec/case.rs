@@ -233,7 +233,7 @@ async fn run_step(
                 client,
                 &request,
                 step.request.follow_redirects,
-                timeout,
+                (country.transport.first_byte_timeout, timeout),
                 country.transport.max_body_bytes,
             ))
             .await;

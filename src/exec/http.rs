@@ -19,6 +19,9 @@ use crate::profile::{EffectiveProfile, Limits};
 #[derive(Debug, Clone)]
 pub struct TransportOptions {
     pub connect_timeout: Duration,
+    /// From sending until the response headers arrive.
+    pub first_byte_timeout: Duration,
+    /// From sending until the last byte of the body.
     pub request_timeout: Duration,
     pub max_body_bytes: usize,
     /// Host names answered from here instead of DNS (the sandbox).
@@ -35,6 +38,7 @@ impl Default for TransportOptions {
     fn default() -> Self {
         TransportOptions {
             connect_timeout: Duration::from_secs(10),
+            first_byte_timeout: Duration::from_secs(20),
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 10 * 1024 * 1024,
             resolve: Vec::new(),
@@ -223,7 +227,7 @@ pub async fn send(
     client: &CountryClient,
     req: &Request,
     follow_redirects: bool,
-    timeout: Duration,
+    (first_byte, timeout): (Duration, Duration),
     max_body: usize,
 ) -> Result<Response, String> {
     let c = if follow_redirects {
@@ -242,7 +246,15 @@ pub async fn send(
     }
     let start = Instant::now();
     let work = async {
-        let resp = rb.send().await.map_err(|e| describe(&e, &req.url))?;
+        let resp = match tokio::time::timeout(first_byte.min(timeout), rb.send()).await {
+            Ok(r) => r.map_err(|e| describe(&e, &req.url))?,
+            Err(_) => {
+                return Err(format!(
+                    "timed out: no response headers within {} ms",
+                    first_byte.min(timeout).as_millis()
+                ));
+            }
+        };
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
             .headers()
