@@ -26,6 +26,18 @@ pub enum Command {
     Check(CheckArgs),
     /// List suites, cases or requirements.
     List(ListArgs),
+    /// Join the reports of shards (`run --shard k/n`) into the reports of one run.
+    Merge(MergeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Shard report folders (or report files).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Folder for the merged reports.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -63,6 +75,9 @@ pub struct RunArgs {
     /// Per-request time limit in milliseconds.
     #[arg(long, default_value_t = 30_000)]
     pub timeout_ms: u64,
+    /// Run one shard of the plan: k/n, 1-based, the same split on every machine.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::plan::Shard>,
 }
 
 #[derive(Args, Debug)]

@@ -22,12 +22,54 @@ pub struct Selection {
     pub tags: Vec<String>,
     pub environment: Option<String>,
     pub sets: Vec<(String, Value)>,
+    /// Run only this shard of the plan.
+    pub shard: Option<Shard>,
+}
+
+/// `--shard k/n`: 1-based; every case (with all its `for_each` repetitions)
+/// lands in exactly one shard, by a hash of `country/suite/case` that is the
+/// same on every machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad = || format!("--shard {s}: write k/n with 1 ≤ k ≤ n, such as 2/4");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (u32, u32) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        if index == 0 || count == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl Shard {
+    /// Whether the case `key` belongs to this shard (FNV-1a: stable across machines and releases).
+    pub fn contains(&self, key: &str) -> bool {
+        let mut h: u64 = 0xcbf29ce484222325;
+        for b in key.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        (h % u64::from(self.count)) as u32 == self.index - 1
+    }
 }
 
 impl Selection {
     /// Whether the selection leaves any case out.
     pub fn is_partial(&self) -> bool {
-        !self.suites.is_empty() || !self.cases.is_empty() || !self.tags.is_empty()
+        !self.suites.is_empty() || !self.cases.is_empty() || !self.tags.is_empty() || self.shard.is_some()
     }
 }
 
@@ -152,6 +194,11 @@ pub fn build(project: &Project, sel: &Selection) -> Result<Plan, Diagnostics> {
                 if !sel.tags.is_empty() && !case.tags.iter().any(|t| sel.tags.contains(t)) {
                     continue;
                 }
+                if let Some(shard) = &sel.shard
+                    && !shard.contains(&format!("{code}/{key}"))
+                {
+                    continue;
+                }
                 let case_missing = effective.missing_capabilities(&case.needs);
                 let na = suite_na.clone().or_else(|| {
                     (!case_missing.is_empty())
@@ -201,6 +248,8 @@ pub fn build(project: &Project, sel: &Selection) -> Result<Plan, Diagnostics> {
                     }),
                 }
             }
+            // A suite stays in the plan when a case filter leaves none of its cases,
+            // unless the filter was by case or tag (then the suite was not asked for).
             if !cases.is_empty() || sel.cases.is_empty() && sel.tags.is_empty() {
                 suites.push(SuiteRun {
                     suite: si,
@@ -250,6 +299,20 @@ pub fn check_vars(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn shards_partition_every_key_exactly_once() {
+        let keys: Vec<String> = (0..500).map(|i| format!("FI/suite-{}/case-{i}", i % 7)).collect();
+        for n in 1..=5u32 {
+            let shards: Vec<super::Shard> = (1..=n).map(|k| super::Shard { index: k, count: n }).collect();
+            for key in &keys {
+                assert_eq!(shards.iter().filter(|s| s.contains(key)).count(), 1, "{key} in {n} shards");
+            }
+        }
+        assert!("0/3".parse::<super::Shard>().is_err());
+        assert!("4/3".parse::<super::Shard>().is_err());
+        assert_eq!("2/3".parse::<super::Shard>().unwrap().to_string(), "2/3");
+    }
+
     #[test]
     fn globs() {
         assert!(super::glob("oidc-*", "oidc-discovery"));

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod list;
+pub mod merge;
 pub mod run;
 
 use crate::diag::Diagnostics;

@@ -72,6 +72,7 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
         tags: args.tags.clone(),
         environment: args.env.clone(),
         sets,
+        shard: args.shard,
     };
     let plan = match build(&project, &selection) {
         Ok(p) => p,
@@ -123,9 +124,10 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
         started,
         finished,
         strict: args.strict,
+        shard: args.shard.map(|s| s.to_string()),
         partial: selection
             .is_partial()
-            .then(|| "a selection (--suite, --case or --tag) left cases out".to_string()),
+            .then(|| "a selection (--suite, --case, --tag or --shard) left cases out".to_string()),
     };
     let reports = collector.reports(&project, &plan, &meta);
     let verdicts: Vec<Conformance> = reports.iter().map(|r| r.verdict).collect();
@@ -137,6 +139,7 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
         finished_at: finished.to_rfc3339(),
         complete: !interrupted,
         strict: args.strict,
+        shard: args.shard.map(|s| s.to_string()),
         exit_code: code,
         countries: reports
             .iter()

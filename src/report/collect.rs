@@ -78,6 +78,7 @@ impl Collector {
                     spec: serde_json::to_value(&suite.spec).unwrap_or_default(),
                     applicable: srun.not_applicable.is_none(),
                     reason: srun.not_applicable.clone(),
+                    requirements: suite.requirements.iter().map(|(r, _)| r.clone()).collect(),
                     cases,
                 });
             }
@@ -108,6 +109,7 @@ impl Collector {
                 complete: incomplete_reason.is_none(),
                 incomplete_reason,
                 strict: meta.strict,
+                shard: meta.shard.clone(),
                 verdict: rolled.verdict,
                 musts_waived: rolled.musts_waived,
                 domains: rolled.domains,
@@ -135,4 +137,6 @@ pub struct RunMeta {
     pub strict: bool,
     /// Why the run covers less than everything (a selection), if it does.
     pub partial: Option<String>,
+    /// `k/n` for a shard of the plan.
+    pub shard: Option<String>,
 }

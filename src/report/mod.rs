@@ -3,5 +3,6 @@
 //! are rendered from it.
 
 pub mod collect;
+pub mod merge;
 pub mod model;
 pub mod write;

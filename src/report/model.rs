@@ -160,6 +160,8 @@ pub struct SuiteRecord {
     pub applicable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Every requirement the suite covers (its `requirements:`).
+    pub requirements: Vec<String>,
     pub cases: Vec<CaseRecord>,
 }
 
@@ -266,6 +268,9 @@ pub struct CountryReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incomplete_reason: Option<String>,
     pub strict: bool,
+    /// `k/n` when this report covers one shard of a plan (`--shard`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
     pub verdict: Conformance,
     pub musts_waived: usize,
     pub domains: Vec<DomainRecord>,
@@ -296,6 +301,8 @@ pub struct RunReport {
     pub finished_at: String,
     pub complete: bool,
     pub strict: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
     pub exit_code: i32,
     pub countries: Vec<RunCountry>,
 }

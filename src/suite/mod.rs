@@ -6,7 +6,7 @@ pub mod load;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::check::Check;
 use crate::diag::Loc;
@@ -42,7 +42,7 @@ impl Level {
 }
 
 /// Where a requirement comes from.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct SourceRef {
     pub spec: String,
     #[serde(skip_serializing_if = "Option::is_none")]
