@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::Country;
 use super::http;
 use super::secrets::{Captured, CaseVars};
+use super::{Country, TapeMode};
 use crate::check::{EvalContext, Status};
 use crate::exchange::{Request, Response};
 use crate::report::model::*;
@@ -180,24 +180,41 @@ async fn run_step(
     captures: &mut BTreeMap<String, Captured>,
     item: Option<&Value>,
 ) -> StepRecord {
-    let redactor = &country.redactor;
-    let vars = CaseVars {
-        profile: &country.profile,
-        captures,
-        item,
-        redactor,
-        base: &country.base,
+    let (record, captured) = {
+        let vars = CaseVars {
+            replaying: matches!(country.tape, Some((TapeMode::Replay, _))),
+            profile: &country.profile,
+            captures,
+            item,
+            redactor: &country.redactor,
+            base: &country.base,
+        };
+        exchange(country, step, &vars).await
     };
+    captures.extend(captured);
+    record
+}
+
+/// Send one step's request (or answer it from a recording) and judge the answer.
+async fn exchange(
+    country: &Country,
+    step: &Step,
+    vars: &CaseVars<'_>,
+) -> (StepRecord, Vec<(String, Captured)>) {
+    let redactor = &country.redactor;
     let cx = EvalContext {
-        vars: &vars,
+        vars,
         schemas: &country.schemas,
     };
-    let request = match build_request(step, &vars) {
+    let request = match build_request(step, vars) {
         Ok(r) => r,
         Err(e) => {
-            return unrun(
-                step,
-                redactor.redact(&format!("cannot build the request: {e}")),
+            return (
+                unrun(
+                    step,
+                    redactor.redact(&format!("cannot build the request: {e}")),
+                ),
+                Vec::new(),
             );
         }
     };
@@ -214,11 +231,21 @@ async fn run_step(
             ),
         );
         r.request = Some(record_request(&request, redactor));
-        return r;
+        return (r, Vec::new());
+    }
+    if let Some((TapeMode::Replay, store)) = &country.tape {
+        return match store.replay(&request, redactor) {
+            Ok(response) => judge(step, &request, &response, &cx, redactor),
+            Err(e) => {
+                let mut r = unrun(step, redactor.redact(&e));
+                r.request = Some(record_request(&request, redactor));
+                (r, Vec::new())
+            }
+        };
     }
     let client = match &country.client {
         Ok(c) => c,
-        Err(e) => return unrun(step, redactor.redact(e)),
+        Err(e) => return (unrun(step, redactor.redact(e)), Vec::new()),
     };
     let timeout = step
         .request
@@ -253,22 +280,39 @@ async fn run_step(
                     ),
                 );
                 r.request = Some(record_request(&request, redactor));
-                r.response = None;
-                return r;
+                return (r, Vec::new());
             }
             Ok(resp) => break resp,
             Err(e) => {
                 let mut r = unrun(step, redactor.redact(&e));
                 r.request = Some(record_request(&request, redactor));
-                return r;
+                return (r, Vec::new());
             }
         }
     };
+    if let Some((TapeMode::Record, store)) = &country.tape
+        && let Err(e) = store.record(&request, &response, redactor)
+    {
+        let mut r = unrun(step, format!("cannot record the exchange: {e}"));
+        r.request = Some(record_request(&request, redactor));
+        return (r, Vec::new());
+    }
+    judge(step, &request, &response, &cx, redactor)
+}
+
+/// Evaluate a step's checks on an answer and take its captures.
+fn judge(
+    step: &Step,
+    request: &Request,
+    response: &Response,
+    cx: &EvalContext<'_>,
+    redactor: &super::secrets::Redactor,
+) -> (StepRecord, Vec<(String, Captured)>) {
     let checks = step
         .checks
         .iter()
         .map(|c| {
-            let o = c.kind.evaluate(&response, &cx);
+            let o = c.kind.evaluate(response, cx);
             CheckRecord {
                 kind: c.kind.name().to_string(),
                 requirement: c.requirement.as_ref().map(|(r, _)| r.clone()),
@@ -287,6 +331,7 @@ async fn run_step(
             }
         })
         .collect();
+    let mut captured = Vec::new();
     for capture in &step.captures {
         let value = match &capture.source {
             CaptureSource::Header(h) => response.header(h).map(|v| Value::String(v.to_string())),
@@ -305,25 +350,26 @@ async fn run_step(
             if capture.secret
                 && let Value::String(s) = &value
             {
-                redactor.add(s);
+                redactor.add(s, &format!("capture.{}", capture.name));
             }
-            captures.insert(
+            captured.push((
                 capture.name.clone(),
                 Captured {
                     value,
                     secret: capture.secret,
                 },
-            );
+            ));
         }
     }
-    StepRecord {
+    let record = StepRecord {
         name: step.name.clone(),
         location: step.loc.to_string(),
-        request: Some(record_request(&request, redactor)),
-        response: Some(record_response(&response, redactor)),
+        request: Some(record_request(request, redactor)),
+        response: Some(record_response(response, redactor)),
         error: None,
         checks,
-    }
+    };
+    (record, captured)
 }
 
 fn record_request(r: &Request, redactor: &super::secrets::Redactor) -> RequestRecord {

@@ -4,6 +4,7 @@
 
 mod case;
 pub mod http;
+pub mod record;
 pub mod secrets;
 
 use std::path::PathBuf;
@@ -52,6 +53,8 @@ pub struct RunOptions {
     pub today: NaiveDate,
     /// Folder that relative paths in profiles (CA bundles, `file:` secrets) are read from.
     pub base: PathBuf,
+    /// `--record DIR` or `--replay DIR`.
+    pub tape: Option<(TapeMode, PathBuf)>,
 }
 
 /// What one country's cases share.
@@ -64,6 +67,15 @@ pub struct Country {
     pub schemas: Arc<SchemaRegistry>,
     pub transport: TransportOptions,
     pub base: PathBuf,
+    /// Recording exchanges, or answering from recordings.
+    pub tape: Option<(TapeMode, record::Store)>,
+}
+
+/// `--record` or `--replay`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TapeMode {
+    Record,
+    Replay,
 }
 
 /// Run the plan. Returns whether the run was interrupted (Ctrl-C or SIGTERM).
@@ -84,7 +96,7 @@ pub async fn execute(
         let profile = country_run.profile.clone();
         let secret = |r: &str| {
             let v = secrets::resolve(r, &opts.base)?;
-            redactor.add(&v);
+            redactor.add(&v, r);
             Ok(v)
         };
         let client = CountryClient::new(&profile, &opts.transport, &secret, &opts.base);
@@ -97,6 +109,10 @@ pub async fn execute(
             schemas: project.schemas.clone(),
             transport: opts.transport.clone(),
             base: opts.base.clone(),
+            tape: opts
+                .tape
+                .as_ref()
+                .map(|(mode, dir)| (*mode, record::Store::new(dir, &country_run.profile.code))),
         }));
         for s in &country_run.suites {
             for c in &s.cases {

@@ -23,31 +23,43 @@ const SENSITIVE_HEADERS: [&str; 4] = [
 /// output anywhere can carry one.
 #[derive(Default, Debug)]
 pub struct Redactor {
-    values: RwLock<Vec<String>>,
+    /// Secret values with a stable name each (`env:FI_TOKEN`, `capture.token`), longest first.
+    values: RwLock<Vec<(String, String)>>,
 }
 
 impl Redactor {
-    pub fn add(&self, value: &str) {
+    /// Remember a secret value under a stable name.
+    pub fn add(&self, value: &str, name: &str) {
         // Very short values would redact ordinary text; they are still never sent elsewhere.
         if value.len() < 4 {
             return;
         }
         let mut v = self.values.write().unwrap_or_else(|e| e.into_inner());
-        if !v.iter().any(|x| x == value) {
-            v.push(value.to_string());
-            v.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        if !v.iter().any(|(x, _)| x == value) {
+            v.push((value.to_string(), name.to_string()));
+            v.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
         }
     }
 
-    pub fn redact(&self, text: &str) -> String {
+    fn replace_all(&self, text: &str, with: impl Fn(&str) -> String) -> String {
         let values = self.values.read().unwrap_or_else(|e| e.into_inner());
         let mut out = text.to_string();
-        for v in values.iter() {
+        for (v, name) in values.iter() {
             if out.contains(v.as_str()) {
-                out = out.replace(v.as_str(), REDACTED);
+                out = out.replace(v.as_str(), &with(name));
             }
         }
         out
+    }
+
+    /// Every secret value replaced by `«redacted»`: for reports, logs and errors.
+    pub fn redact(&self, text: &str) -> String {
+        self.replace_all(text, |_| REDACTED.to_string())
+    }
+
+    /// Every secret value replaced by its stable placeholder: for recordings.
+    pub fn placeholders(&self, text: &str) -> String {
+        self.replace_all(text, placeholder)
     }
 
     pub fn redact_value(&self, value: &Value) -> Value {
@@ -76,6 +88,11 @@ impl Redactor {
             })
             .collect()
     }
+}
+
+/// The stable placeholder of a named secret.
+pub fn placeholder(name: &str) -> String {
+    format!("«secret {name}»")
 }
 
 /// Resolve a secret reference to its value.
@@ -107,6 +124,7 @@ pub struct CaseVars<'a> {
     pub item: Option<&'a Value>,
     pub redactor: &'a Arc<Redactor>,
     pub base: &'a std::path::Path,
+    pub replaying: bool,
 }
 
 fn descend(mut v: &Value, path: &[String]) -> Option<Value> {
@@ -125,8 +143,13 @@ impl Vars for CaseVars<'_> {
         match path[0].as_str() {
             "profile" => match self.profile.lookup(&path[1..]) {
                 Some(Value::String(s)) if is_secret_ref(s) => {
-                    let value = resolve(s, self.base)?;
-                    self.redactor.add(&value);
+                    let value = match resolve(s, self.base) {
+                        Ok(v) => v,
+                        // Replaying needs no secrets: the recording holds placeholders.
+                        Err(_) if self.replaying => placeholder(s),
+                        Err(e) => return Err(e),
+                    };
+                    self.redactor.add(&value, s);
                     Ok(Some(Found {
                         value: Value::String(value),
                         secret: true,
@@ -166,7 +189,8 @@ mod tests {
     #[test]
     fn redacts_values_and_sensitive_headers() {
         let r = Redactor::default();
-        r.add("s3cr3t-token");
+        r.add("s3cr3t-token", "env:T");
+        assert_eq!(r.placeholders("x s3cr3t-token"), "x «secret env:T»");
         assert_eq!(
             r.redact("Bearer s3cr3t-token!"),
             format!("Bearer {REDACTED}!")
