@@ -26,6 +26,8 @@ pub enum Command {
     Check(CheckArgs),
     /// List suites, cases or requirements.
     List(ListArgs),
+    /// Serve the reference endpoints of every country on loopback (HTTPS and HTTP) until Ctrl-C.
+    Sandbox(SandboxArgs),
     /// Join the reports of shards (`run --shard k/n`) into the reports of one run.
     Merge(MergeArgs),
 }
@@ -75,9 +77,32 @@ pub struct RunArgs {
     /// Per-request time limit in milliseconds.
     #[arg(long, default_value_t = 30_000)]
     pub timeout_ms: u64,
+    /// Run against the built-in sandbox, started in this process: every profile's
+    /// `sandbox` environment, its hosts resolved to loopback, its CA trusted; no network.
+    #[arg(long, conflicts_with = "env")]
+    pub sandbox: bool,
+    /// Store every exchange under DIR, for `--replay`.
+    #[arg(long, value_name = "DIR", conflicts_with = "replay")]
+    pub record: Option<PathBuf>,
+    /// Answer every request from the recordings under DIR; no network.
+    #[arg(long, value_name = "DIR")]
+    pub replay: Option<PathBuf>,
     /// Run one shard of the plan: k/n, 1-based, the same split on every machine.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::plan::Shard>,
+}
+
+#[derive(Args, Debug)]
+pub struct SandboxArgs {
+    /// HTTPS port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8443)]
+    pub port: u16,
+    /// Plain-HTTP port (default: --port + 1, or a free one with --port 0).
+    #[arg(long, value_name = "PORT")]
+    pub http_port: Option<u16>,
+    /// Write the sandbox's CA certificate (PEM) here (default: a file in the temp folder, removed on exit).
+    #[arg(long, value_name = "PATH")]
+    pub ca_out: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -20,6 +20,7 @@ pub mod plan;
 pub mod profile;
 pub mod project;
 pub mod report;
+pub mod sandbox;
 pub mod schemas;
 pub mod suite;
 pub mod template;

@@ -24,6 +24,7 @@ fn main() {
         Command::Run(args) => commands::run::run(root, args),
         Command::Check(args) => commands::check::run(root, args),
         Command::List(args) => commands::list::run(root, args),
+        Command::Sandbox(args) => commands::sandbox::run(root, args),
         Command::Merge(args) => commands::merge::run(args),
     };
     std::process::exit(code);

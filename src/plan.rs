@@ -40,7 +40,10 @@ impl std::str::FromStr for Shard {
     fn from_str(s: &str) -> Result<Shard, String> {
         let bad = || format!("--shard {s}: write k/n with 1 ≤ k ≤ n, such as 2/4");
         let (k, n) = s.split_once('/').ok_or_else(bad)?;
-        let (index, count): (u32, u32) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        let (index, count): (u32, u32) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
         if index == 0 || count == 0 || index > count {
             return Err(bad());
         }
@@ -69,7 +72,10 @@ impl Shard {
 impl Selection {
     /// Whether the selection leaves any case out.
     pub fn is_partial(&self) -> bool {
-        !self.suites.is_empty() || !self.cases.is_empty() || !self.tags.is_empty() || self.shard.is_some()
+        !self.suites.is_empty()
+            || !self.cases.is_empty()
+            || !self.tags.is_empty()
+            || self.shard.is_some()
     }
 }
 
@@ -301,11 +307,19 @@ pub fn check_vars(
 mod tests {
     #[test]
     fn shards_partition_every_key_exactly_once() {
-        let keys: Vec<String> = (0..500).map(|i| format!("FI/suite-{}/case-{i}", i % 7)).collect();
+        let keys: Vec<String> = (0..500)
+            .map(|i| format!("FI/suite-{}/case-{i}", i % 7))
+            .collect();
         for n in 1..=5u32 {
-            let shards: Vec<super::Shard> = (1..=n).map(|k| super::Shard { index: k, count: n }).collect();
+            let shards: Vec<super::Shard> = (1..=n)
+                .map(|k| super::Shard { index: k, count: n })
+                .collect();
             for key in &keys {
-                assert_eq!(shards.iter().filter(|s| s.contains(key)).count(), 1, "{key} in {n} shards");
+                assert_eq!(
+                    shards.iter().filter(|s| s.contains(key)).count(),
+                    1,
+                    "{key} in {n} shards"
+                );
             }
         }
         assert!("0/3".parse::<super::Shard>().is_err());

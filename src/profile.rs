@@ -452,7 +452,8 @@ fn string_list(v: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn collect_hosts(v: &Value, out: &mut Vec<String>) {
+/// The host of every `http(s)://` URL in a tree, lower case (duplicates kept).
+pub fn collect_hosts(v: &Value, out: &mut Vec<String>) {
     match v {
         Value::String(s) if s.starts_with("http://") || s.starts_with("https://") => {
             if let Ok(u) = url::Url::parse(s)

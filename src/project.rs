@@ -1,7 +1,7 @@
 //! Where the shipped files come from, and loading all of them into one
 //! checked [`Project`]: catalogues, suites, profiles and schemas.
 //!
-//! The binary embeds `suites/`, `schemas/` and `countries/`;
+//! The binary embeds `suites/`, `schemas/`, `countries/` and `fixtures/sandbox/`;
 //! `--root DIR` (or a current directory with that layout) uses files instead.
 
 use std::collections::BTreeMap;
@@ -20,6 +20,19 @@ use crate::suite::{Requirements, Suite, lint, load};
 static SUITES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/suites");
 static SCHEMAS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/schemas");
 static COUNTRIES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/countries");
+static SANDBOX: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/fixtures/sandbox");
+
+/// Where the sandbox's data lives, relative to the root.
+pub const SANDBOX_FOLDER: &str = "fixtures/sandbox";
+
+/// One file of the sandbox's data: its path under `fixtures/sandbox/`, the
+/// name diagnostics show, and its bytes (bodies need not be text).
+#[derive(Debug, Clone)]
+pub struct DataFile {
+    pub rel: String,
+    pub shown: String,
+    pub bytes: Vec<u8>,
+}
 
 /// Where the project's files are read from.
 #[derive(Debug, Clone)]
@@ -111,6 +124,64 @@ impl Root {
             }
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
+}
+
+impl Root {
+    /// Every file under `fixtures/sandbox/` (any kind), sorted by path.
+    pub fn sandbox_files(&self) -> Result<Vec<DataFile>, Diagnostic> {
+        let mut out = Vec::new();
+        match self {
+            Root::Embedded => {
+                fn go(dir: &Dir<'static>, out: &mut Vec<DataFile>) {
+                    for file in dir.files() {
+                        let rel = file.path().to_string_lossy().replace('\\', "/");
+                        out.push(DataFile {
+                            shown: format!("<embedded>/{SANDBOX_FOLDER}/{rel}"),
+                            rel,
+                            bytes: file.contents().to_vec(),
+                        });
+                    }
+                    for sub in dir.dirs() {
+                        go(sub, out);
+                    }
+                }
+                go(&SANDBOX, &mut out);
+            }
+            Root::Dir(root) => {
+                let base = root.join(SANDBOX_FOLDER);
+                if !base.is_dir() {
+                    return Err(Diagnostic::new(format!(
+                        "{} is not a folder",
+                        display_path(&base)
+                    )));
+                }
+                let mut paths = Vec::new();
+                walk(&base, &mut paths).map_err(|e| {
+                    Diagnostic::new(format!("cannot read {}: {e}", display_path(&base)))
+                })?;
+                for path in paths {
+                    let rel = path
+                        .strip_prefix(&base)
+                        .unwrap_or(&path)
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    let shown = display_path(&path);
+                    let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                    if len > crate::yaml::MAX_FILE_BYTES as u64 {
+                        return Err(Diagnostic::new(format!(
+                            "{shown}: file is {len} bytes, larger than the {} bytes accepted",
+                            crate::yaml::MAX_FILE_BYTES
+                        )));
+                    }
+                    let bytes = std::fs::read(&path)
+                        .map_err(|e| Diagnostic::new(format!("cannot read {shown}: {e}")))?;
+                    out.push(DataFile { rel, shown, bytes });
+                }
+            }
+        }
+        out.sort_by(|a, b| a.rel.cmp(&b.rel));
         Ok(out)
     }
 }

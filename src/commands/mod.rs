@@ -4,6 +4,7 @@ pub mod check;
 pub mod list;
 pub mod merge;
 pub mod run;
+pub mod sandbox;
 
 use crate::diag::Diagnostics;
 

@@ -10,7 +10,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::display::{Progress, summary};
 use crate::exec::http::TransportOptions;
 use crate::exec::secrets::Redactor;
-use crate::exec::{RunOptions, execute};
+use crate::exec::{RunOptions, TapeMode, execute};
 use crate::plan::{Selection, build};
 use crate::project::{Project, Root};
 use crate::report::collect::{Collector, RunMeta};
@@ -70,11 +70,15 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
         suites: args.suites.clone(),
         cases: args.cases.clone(),
         tags: args.tags.clone(),
-        environment: args.env.clone(),
+        environment: if args.sandbox {
+            Some("sandbox".into())
+        } else {
+            args.env.clone()
+        },
         sets,
         shard: args.shard,
     };
-    let plan = match build(&project, &selection) {
+    let mut plan = match build(&project, &selection) {
         Ok(p) => p,
         Err(d) => return super::bad_input(&d),
     };
@@ -82,11 +86,16 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
         request_timeout: std::time::Duration::from_millis(args.timeout_ms.max(1)),
         ..TransportOptions::default()
     };
-    let opts = RunOptions {
+    let mut opts = RunOptions {
         jobs: args.jobs,
         transport,
         today: started.date_naive(),
         base,
+        tape: match (&args.record, &args.replay) {
+            (Some(dir), _) => Some((TapeMode::Record, dir.clone())),
+            (_, Some(dir)) => Some((TapeMode::Replay, dir.clone())),
+            _ => None,
+        },
     };
     let redactor = Arc::new(Redactor::default());
     let json_out = args.format == Some(OutputFormat::Json);
@@ -100,6 +109,22 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
             eprintln!("error: cannot start the runtime: {e}");
             return 3;
         }
+    };
+    // `--sandbox`: serve the reference endpoints in this process, point every
+    // profile at them; the sandbox stops when `_sandbox` is dropped.
+    let _sandbox = if args.sandbox {
+        match super::sandbox::attach(
+            &runtime,
+            &project.root,
+            &mut plan,
+            &mut opts.transport,
+            started,
+        ) {
+            Ok(handle) => Some(handle),
+            Err(code) => return code,
+        }
+    } else {
+        None
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut collector = Collector::new();

@@ -9,6 +9,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tokio::time::Instant as TokioInstant;
+
 use futures::StreamExt;
 use tokio::sync::{Mutex, Semaphore};
 
@@ -49,6 +51,32 @@ impl Default for TransportOptions {
     }
 }
 
+/// The runner's own name resolution: the reserved top-level domains that
+/// never resolve (`.invalid`, `.test` outside the sandbox, RFC 6761) fail at
+/// once with a clear reason instead of waiting on the system resolver;
+/// everything else goes to the system. Names the sandbox serves are answered
+/// before this is asked (`TransportOptions::resolve`).
+struct Resolver;
+
+impl reqwest::dns::Resolve for Resolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().trim_end_matches('.').to_ascii_lowercase();
+        Box::pin(async move {
+            if let Some(tld) = [".invalid", ".test"].iter().find(|t| host.ends_with(*t) || host == t[1..]) {
+                return Err(format!("name does not resolve: {host} is under the reserved top-level domain {tld}").into());
+            }
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await
+                .map_err(|e| format!("name does not resolve: {host}: {e}"))?
+                .collect();
+            if addrs.is_empty() {
+                return Err(format!("name does not resolve: {host} has no address").into());
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 /// A country's clients: one that follows redirects, one that does not.
 pub struct CountryClient {
     plain: reqwest::Client,
@@ -68,6 +96,7 @@ impl CountryClient {
                 .redirect(redirect)
                 .connect_timeout(opts.connect_timeout)
                 .tls_info(true)
+                .dns_resolver(Arc::new(Resolver))
                 .user_agent(concat!("conform/", env!("CARGO_PKG_VERSION")));
             for (host, addr) in &opts.resolve {
                 b = b.resolve(host, *addr);
@@ -121,7 +150,7 @@ pub struct HostGate {
     slots: Semaphore,
     /// Seconds between requests; zero for no rate limit.
     interval: Duration,
-    next: Mutex<Instant>,
+    next: Mutex<TokioInstant>,
 }
 
 impl Hosts {
@@ -137,7 +166,7 @@ impl Hosts {
                     } else {
                         Duration::ZERO
                     },
-                    next: Mutex::new(Instant::now()),
+                    next: Mutex::new(TokioInstant::now()),
                 })
             })
             .clone()
@@ -155,7 +184,7 @@ impl HostGate {
         if !self.interval.is_zero() {
             let wait = {
                 let mut next = self.next.lock().await;
-                let now = Instant::now();
+                let now = TokioInstant::now();
                 let at = (*next).max(now);
                 *next = at + self.interval;
                 at - now
@@ -195,7 +224,7 @@ fn describe(e: &reqwest::Error, url: &str) -> String {
             || lower.contains("handshake")
         {
             format!("TLS failure with {}: {detail}", host_port(url))
-        } else if lower.contains("dns") || lower.contains("resolve") || lower.contains("lookup") {
+        } else if lower.contains("does not resolve") || lower.contains("dns") || lower.contains("lookup") {
             format!("cannot resolve {}: {detail}", host_port(url))
         } else {
             format!("cannot connect to {}: {detail}", host_port(url))
@@ -301,5 +330,63 @@ pub async fn send(
             "timed out: no complete answer within {} ms",
             timeout.as_millis()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// The rate holds on a paused clock: no wall-clock reading, no flakiness.
+    #[tokio::test(start_paused = true)]
+    async fn rate_limit_spaces_requests() {
+        let hosts = Hosts::default();
+        let gate = hosts.gate("idp.example", Limits { concurrency: 8, rate: 2.0 }).await;
+        let start = TokioInstant::now();
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            times.push(gate.run(async { TokioInstant::now() - start }).await);
+        }
+        let secs: Vec<f64> = times.iter().map(|d| d.as_secs_f64()).collect();
+        assert_eq!(secs, vec![0.0, 0.5, 1.0, 1.5, 2.0]);
+    }
+
+    /// Never more requests in flight to one host than its limit.
+    #[tokio::test(start_paused = true)]
+    async fn concurrency_limit_holds() {
+        let hosts = Arc::new(Hosts::default());
+        let gate = hosts.gate("idp.example", Limits { concurrency: 3, rate: 0.0 }).await;
+        let (now, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let (gate, now, peak) = (gate.clone(), now.clone(), peak.clone());
+                tokio::spawn(async move {
+                    gate.run(async {
+                        let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                        peak.fetch_max(n, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        now.fetch_sub(1, Ordering::SeqCst);
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(peak.load(Ordering::SeqCst), 3);
+    }
+
+    /// Other hosts are not held up by a slow one.
+    #[tokio::test(start_paused = true)]
+    async fn limits_are_per_host() {
+        let hosts = Hosts::default();
+        let a = hosts.gate("a.example", Limits { concurrency: 1, rate: 1.0 }).await;
+        let b = hosts.gate("b.example", Limits { concurrency: 1, rate: 1.0 }).await;
+        let start = TokioInstant::now();
+        a.run(async {}).await;
+        b.run(async {}).await;
+        assert_eq!(TokioInstant::now() - start, Duration::ZERO);
     }
 }

@@ -1,0 +1,164 @@
+//! `conform sandbox`: serve the reference endpoints on loopback until
+//! Ctrl-C or SIGTERM; and the `run --sandbox` glue ([`attach`]).
+
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use crate::cli::SandboxArgs;
+use crate::exec::http::TransportOptions;
+use crate::plan::Plan;
+use crate::project::Root;
+use crate::sandbox::{self, SandboxHandle, SandboxOptions};
+
+pub fn run(root: Root, args: &SandboxArgs) -> i32 {
+    let routes = match sandbox::load(&root) {
+        Ok(r) => r,
+        Err(d) => return super::bad_input(&d),
+    };
+    let http_port = args.http_port.unwrap_or(match args.port {
+        0 | u16::MAX => 0,
+        p => p + 1,
+    });
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return 3;
+        }
+    };
+    runtime.block_on(async {
+        let opts = SandboxOptions {
+            ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            https_port: args.port,
+            http_port,
+            ..SandboxOptions::default()
+        };
+        let handle = match sandbox::start(&routes, opts).await {
+            Ok(h) => h,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 3;
+            }
+        };
+        let (ca_path, temporary) = match &args.ca_out {
+            Some(p) => (p.clone(), false),
+            None => (default_ca_path(), true),
+        };
+        if let Err(e) = std::fs::write(&ca_path, &handle.ca_pem) {
+            eprintln!("error: cannot write the CA to {}: {e}", ca_path.display());
+            return 3;
+        }
+        print_banner(&handle, &ca_path);
+        wait_for_signal().await;
+        handle.stop();
+        if temporary {
+            let _ = std::fs::remove_file(&ca_path);
+        }
+        println!("sandbox stopped");
+        0
+    })
+}
+
+fn print_banner(handle: &SandboxHandle, ca: &std::path::Path) {
+    let mut out = String::new();
+    let countries = handle.routes.countries();
+    out.push_str(&format!(
+        "conform sandbox: {} route{} for {} countr{} ({})\n",
+        handle.routes.routes.len(),
+        if handle.routes.routes.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        countries.len(),
+        if countries.len() == 1 { "y" } else { "ies" },
+        countries.join(", ")
+    ));
+    out.push_str(&format!("  https: https://{}\n", handle.https_addr));
+    out.push_str(&format!("  http:  http://{}\n", handle.http_addr));
+    out.push_str(&format!("  CA:    {}\n", ca.display()));
+    out.push_str("hosts (not in DNS: resolve them to the address above):\n");
+    for h in &handle.hosts {
+        out.push_str(&format!("  {h}\n"));
+    }
+    let example = handle
+        .routes
+        .routes
+        .iter()
+        .find(|r| r.method == "GET" && r.scheme.serves(sandbox::Scheme::Https));
+    if let Some(r) = example {
+        let port = handle.https_addr.port();
+        out.push_str(&format!(
+            "try:\n  curl --cacert {} --resolve {}:{port}:{} https://{}:{port}{}\n",
+            ca.display(),
+            r.host,
+            handle.https_addr.ip(),
+            r.host,
+            r.path
+        ));
+    }
+    out.push_str("Ctrl-C stops it.\n");
+    print!("{out}");
+    let _ = std::io::stdout().flush();
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `run --sandbox`: load the sandbox's data, start it on free loopback
+/// ports inside `runtime`, point every profile of `plan` at it and set the
+/// transport to resolve its hosts, trust its CA and drop per-host limits.
+/// The sandbox runs until the handle is dropped. Err is the exit code.
+pub fn attach(
+    runtime: &tokio::runtime::Runtime,
+    root: &Root,
+    plan: &mut Plan,
+    transport: &mut TransportOptions,
+    now: DateTime<Utc>,
+) -> Result<SandboxHandle, i32> {
+    let routes = sandbox::load(root).map_err(|d| super::bad_input(&d))?;
+    let opts = SandboxOptions {
+        extra_hosts: sandbox::plan_hosts(plan),
+        now,
+        ..SandboxOptions::default()
+    };
+    let handle = runtime
+        .block_on(sandbox::start(&routes, opts))
+        .map_err(|e| {
+            eprintln!("error: cannot start the sandbox: {e}");
+            3
+        })?;
+    sandbox::point_plan_at(plan, handle.ports());
+    *transport = handle.transport(transport.clone());
+    Ok(handle)
+}
+
+/// Where `conform sandbox` writes the CA when no `--ca-out` is given.
+fn default_ca_path() -> PathBuf {
+    std::env::temp_dir().join(format!("conform-sandbox-{}-ca.pem", std::process::id()))
+}
