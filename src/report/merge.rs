@@ -14,19 +14,40 @@ use crate::verdict::{Waivers, exit_code, roll_up};
 /// Merge the reports of one country from several shards.
 pub fn merge_country(parts: Vec<CountryReport>) -> Result<CountryReport, String> {
     // A shard is complete when all it left out was other shards' cases.
-    let whole = |r: &CountryReport| r.complete || r.shard.is_some() && r.incomplete_reason.as_deref().is_some_and(is_selection_reason);
+    let whole = |r: &CountryReport| {
+        r.complete
+            || r.shard.is_some()
+                && r.incomplete_reason
+                    .as_deref()
+                    .is_some_and(is_selection_reason)
+    };
     let complete = parts.iter().all(whole);
     let mut parts = parts.into_iter();
     let mut merged = parts.next().ok_or("nothing to merge")?;
     for part in parts {
         if part.country.code != merged.country.code {
-            return Err(format!("reports of {} and {} cannot be merged", merged.country.code, part.country.code));
+            return Err(format!(
+                "reports of {} and {} cannot be merged",
+                merged.country.code, part.country.code
+            ));
         }
         if part.harness.version != merged.harness.version {
-            return Err(format!("{} reports come from harness versions {} and {}", merged.country.code, merged.harness.version, part.harness.version));
+            return Err(format!(
+                "{} reports come from harness versions {} and {}",
+                merged.country.code, merged.harness.version, part.harness.version
+            ));
         }
-        if part.suites.len() != merged.suites.len() || part.suites.iter().zip(&merged.suites).any(|(a, b)| a.id != b.id) {
-            return Err(format!("{} reports cover different suites: not shards of one plan", merged.country.code));
+        if part.suites.len() != merged.suites.len()
+            || part
+                .suites
+                .iter()
+                .zip(&merged.suites)
+                .any(|(a, b)| a.id != b.id)
+        {
+            return Err(format!(
+                "{} reports cover different suites: not shards of one plan",
+                merged.country.code
+            ));
         }
         for (into, from) in merged.suites.iter_mut().zip(part.suites) {
             into.cases.extend(from.cases);
@@ -44,13 +65,31 @@ pub fn merge_country(parts: Vec<CountryReport>) -> Result<CountryReport, String>
         // Back into the order of the suite file; the repetitions of one case share a shard and keep their order.
         suite.cases.sort_by_key(|c| position(&c.location));
     }
-    let today = DateTime::parse_from_rfc3339(&merged.started_at).map(|d| d.date_naive()).map_err(|e| format!("started_at: {e}"))?;
+    let today = DateTime::parse_from_rfc3339(&merged.started_at)
+        .map(|d| d.date_naive())
+        .map_err(|e| format!("started_at: {e}"))?;
     let mut reqs = requirements_of(&merged.requirements);
-    reqs.domains = merged.domains.iter().map(|d| (d.domain.clone(), d.title.clone())).collect();
+    reqs.domains = merged
+        .domains
+        .iter()
+        .map(|d| (d.domain.clone(), d.title.clone()))
+        .collect();
     merged.complete = complete;
     let waivers = waivers_of(&merged.waivers)?;
-    let suite_requirements: BTreeMap<String, Vec<String>> = merged.suites.iter().map(|s| (s.id.clone(), s.requirements.clone())).collect();
-    let rolled = roll_up(&merged.suites, &suite_requirements, &reqs, &Waivers { list: &waivers, today });
+    let suite_requirements: BTreeMap<String, Vec<String>> = merged
+        .suites
+        .iter()
+        .map(|s| (s.id.clone(), s.requirements.clone()))
+        .collect();
+    let rolled = roll_up(
+        &merged.suites,
+        &suite_requirements,
+        &reqs,
+        &Waivers {
+            list: &waivers,
+            today,
+        },
+    );
     merged.requirements = rolled.requirements;
     merged.domains = rolled.domains;
     merged.verdict = rolled.verdict;
@@ -76,21 +115,30 @@ fn position(location: &str) -> (u64, u64) {
 }
 
 fn earliest(a: &str, b: &str) -> String {
-    match (DateTime::parse_from_rfc3339(a), DateTime::parse_from_rfc3339(b)) {
+    match (
+        DateTime::parse_from_rfc3339(a),
+        DateTime::parse_from_rfc3339(b),
+    ) {
         (Ok(x), Ok(y)) if y < x => b.to_string(),
         _ => a.to_string(),
     }
 }
 
 fn latest(a: &str, b: &str) -> String {
-    match (DateTime::parse_from_rfc3339(a), DateTime::parse_from_rfc3339(b)) {
+    match (
+        DateTime::parse_from_rfc3339(a),
+        DateTime::parse_from_rfc3339(b),
+    ) {
         (Ok(x), Ok(y)) if y > x => b.to_string(),
         _ => a.to_string(),
     }
 }
 
 fn duration(a: &str, b: &str) -> u64 {
-    match (DateTime::parse_from_rfc3339(a), DateTime::parse_from_rfc3339(b)) {
+    match (
+        DateTime::parse_from_rfc3339(a),
+        DateTime::parse_from_rfc3339(b),
+    ) {
         (Ok(x), Ok(y)) => (y - x).num_milliseconds().max(0) as u64,
         _ => 0,
     }
@@ -104,7 +152,16 @@ fn requirements_of(records: &[RequirementRecord]) -> Requirements {
         let source: SourceRef = serde_json::from_value(r.source.clone()).unwrap_or_default();
         reqs.by_id.insert(
             r.id.clone(),
-            Requirement { id: r.id.clone(), domain: r.domain.clone(), level, statement: r.statement.clone(), source, label: None, note: None, loc: None },
+            Requirement {
+                id: r.id.clone(),
+                domain: r.domain.clone(),
+                level,
+                statement: r.statement.clone(),
+                source,
+                label: None,
+                note: None,
+                loc: None,
+            },
         );
     }
     reqs
@@ -114,10 +171,25 @@ fn waivers_of(records: &[WaiverRecord]) -> Result<Vec<Waiver>, String> {
     records
         .iter()
         .map(|w| {
-            let expires = NaiveDate::parse_from_str(&w.expires, "%Y-%m-%d").map_err(|e| format!("waiver expiry `{}`: {e}", w.expires))?;
-            let target = if w.target.contains('/') { WaiverTarget::Case(w.target.clone()) } else { WaiverTarget::Requirement(w.target.clone()) };
-            let loc = crate::diag::Loc { file: "report".into(), line: 0, col: 0 };
-            Ok(Waiver { target, reason: w.reason.clone(), owner: w.owner.clone(), expires, loc })
+            let expires = NaiveDate::parse_from_str(&w.expires, "%Y-%m-%d")
+                .map_err(|e| format!("waiver expiry `{}`: {e}", w.expires))?;
+            let target = if w.target.contains('/') {
+                WaiverTarget::Case(w.target.clone())
+            } else {
+                WaiverTarget::Requirement(w.target.clone())
+            };
+            let loc = crate::diag::Loc {
+                file: "report".into(),
+                line: 0,
+                col: 0,
+            };
+            Ok(Waiver {
+                target,
+                reason: w.reason.clone(),
+                owner: w.owner.clone(),
+                expires,
+                loc,
+            })
         })
         .collect()
 }
@@ -127,11 +199,22 @@ pub fn run_of(reports: &[CountryReport], runs: &[RunReport]) -> RunReport {
     let strict = runs.iter().any(|r| r.strict) || reports.iter().any(|r| r.strict);
     let complete = runs.iter().all(|r| r.complete);
     let verdicts: Vec<Conformance> = reports.iter().map(|r| r.verdict).collect();
-    let started = reports.iter().map(|r| r.started_at.clone()).reduce(|a, b| earliest(&a, &b)).unwrap_or_default();
-    let finished = reports.iter().map(|r| r.finished_at.clone()).reduce(|a, b| latest(&a, &b)).unwrap_or_default();
+    let started = reports
+        .iter()
+        .map(|r| r.started_at.clone())
+        .reduce(|a, b| earliest(&a, &b))
+        .unwrap_or_default();
+    let finished = reports
+        .iter()
+        .map(|r| r.finished_at.clone())
+        .reduce(|a, b| latest(&a, &b))
+        .unwrap_or_default();
     RunReport {
         format: RUN_FORMAT.into(),
-        harness: reports.first().map(|r| r.harness.clone()).unwrap_or_else(Harness::current),
+        harness: reports
+            .first()
+            .map(|r| r.harness.clone())
+            .unwrap_or_else(Harness::current),
         started_at: started,
         finished_at: finished,
         complete,
@@ -145,7 +228,11 @@ pub fn run_of(reports: &[CountryReport], runs: &[RunReport]) -> RunReport {
                 name: r.country.name.clone(),
                 verdict: r.verdict,
                 musts_waived: r.musts_waived,
-                domains: r.domains.iter().map(|d| (d.domain.clone(), d.verdict)).collect(),
+                domains: r
+                    .domains
+                    .iter()
+                    .map(|d| (d.domain.clone(), d.verdict))
+                    .collect(),
                 report: format!("{}.json", r.country.code.to_ascii_lowercase()),
             })
             .collect(),
