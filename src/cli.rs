@@ -81,6 +81,9 @@ pub struct RunArgs {
     /// `sandbox` environment, its hosts resolved to loopback, its CA trusted; no network.
     #[arg(long, conflicts_with = "env")]
     pub sandbox: bool,
+    /// Turn TLS certificate verification off. Printed as a warning and recorded in every report.
+    #[arg(long)]
+    pub insecure: bool,
     /// Store every exchange under DIR, for `--replay`.
     #[arg(long, value_name = "DIR", conflicts_with = "replay")]
     pub record: Option<PathBuf>,

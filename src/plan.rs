@@ -190,6 +190,7 @@ pub fn build(project: &Project, sel: &Selection) -> Result<Plan, Diagnostics> {
                 .then(|| format!("{} does not declare {}", code, missing.join(", ")));
             if suite_na.is_none() {
                 check_vars(suite, &effective, &mut diags);
+                check_secret_hosts(suite, &effective, &mut diags);
             }
             let mut cases = Vec::new();
             for (ci, case) in suite.cases.iter().enumerate() {
@@ -273,6 +274,82 @@ pub fn build(project: &Project, sel: &Selection) -> Result<Plan, Diagnostics> {
         Ok(Plan { countries })
     } else {
         Err(diags)
+    }
+}
+
+/// A step that would carry one of the profile's secrets to a host outside
+/// the profile is refused before anything is sent. Decided here wherever the
+/// URL depends on the profile alone; a URL built from captures is checked
+/// again just before sending.
+pub fn check_secret_hosts(
+    suite: &crate::suite::Suite,
+    profile: &EffectiveProfile,
+    diags: &mut Diagnostics,
+) {
+    use crate::template::{Found, Vars};
+    struct ProfileOnly<'a>(&'a EffectiveProfile, Option<&'a Value>);
+    impl Vars for ProfileOnly<'_> {
+        fn lookup(&self, path: &[String]) -> Result<Option<Found>, String> {
+            match path[0].as_str() {
+                "profile" => Ok(self.0.lookup(&path[1..]).map(|v| Found {
+                    value: v.clone(),
+                    secret: false,
+                })),
+                "item" => Ok(self.1.map(|v| Found {
+                    value: v.clone(),
+                    secret: false,
+                })),
+                _ => Err("depends on a capture".into()),
+            }
+        }
+    }
+    for case in &suite.cases {
+        let items: Vec<Option<&Value>> = match &case.for_each {
+            Some((path, _)) => match profile.lookup(&path[1..]) {
+                Some(Value::Array(a)) => a.iter().map(Some).collect(),
+                _ => vec![None],
+            },
+            None => vec![None],
+        };
+        for step in &case.steps {
+            let secrets: Vec<String> = step
+                .templates()
+                .iter()
+                .flat_map(|t| t.exprs())
+                .filter(|e| e.namespace() == "profile")
+                .filter_map(|e| match profile.lookup(&e.path[1..]) {
+                    Some(Value::String(s)) if crate::profile::is_secret_ref(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect();
+            if secrets.is_empty() {
+                continue;
+            }
+            for item in &items {
+                let Ok(url) = step.request.url.render(&ProfileOnly(profile, *item)) else {
+                    continue;
+                };
+                let Some(host) = url
+                    .value
+                    .as_str()
+                    .and_then(|u| url::Url::parse(u).ok())
+                    .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+                else {
+                    continue;
+                };
+                if !profile.hosts.contains(&host) {
+                    diags.push(
+                        Diagnostic::new(format!(
+                            "case `{}` would send the secret `{}` to {host}, which is not a host of the {} profile; refused before anything is sent",
+                            case.id, secrets[0], profile.code
+                        ))
+                        .at(&step.request.loc)
+                        .with_help(format!("secrets go only to the hosts of their own profile: {}", profile.hosts.join(", "))),
+                    );
+                    break;
+                }
+            }
+        }
     }
 }
 

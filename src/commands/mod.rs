@@ -13,6 +13,22 @@ pub const EXIT_BAD_INPUT: i32 = 2;
 
 /// Print diagnostics and give the bad-input exit code.
 pub fn bad_input(diags: &Diagnostics) -> i32 {
-    eprint!("{}", diags.render());
+    // Problems found after loading (plan, profile checks) quote their line here.
+    let quoted = Diagnostics(
+        diags
+            .0
+            .iter()
+            .map(|d| match (&d.snippet, &d.loc) {
+                (None, Some(loc)) => match std::fs::read_to_string(&*loc.file) {
+                    Ok(text) => d
+                        .clone()
+                        .quote(&crate::diag::SourceFile::new(loc.file.clone(), text)),
+                    Err(_) => d.clone(),
+                },
+                _ => d.clone(),
+            })
+            .collect(),
+    );
+    eprint!("{}", quoted.render());
     EXIT_BAD_INPUT
 }

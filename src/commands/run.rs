@@ -84,8 +84,14 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
     };
     let transport = TransportOptions {
         request_timeout: std::time::Duration::from_millis(args.timeout_ms.max(1)),
+        insecure: args.insecure,
         ..TransportOptions::default()
     };
+    if args.insecure {
+        eprintln!(
+            "warning: --insecure: TLS certificates are NOT verified in this run; every report records it"
+        );
+    }
     let mut opts = RunOptions {
         jobs: args.jobs,
         transport,
@@ -150,6 +156,7 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
         finished,
         strict: args.strict,
         shard: args.shard.map(|s| s.to_string()),
+        insecure: args.insecure,
         partial: selection
             .is_partial()
             .then(|| "a selection (--suite, --case, --tag or --shard) left cases out".to_string()),

@@ -109,6 +109,7 @@ impl Collector {
                 complete: incomplete_reason.is_none(),
                 incomplete_reason,
                 strict: meta.strict,
+                insecure: meta.insecure,
                 shard: meta.shard.clone(),
                 verdict: rolled.verdict,
                 musts_waived: rolled.musts_waived,
@@ -139,4 +140,6 @@ pub struct RunMeta {
     pub partial: Option<String>,
     /// `k/n` for a shard of the plan.
     pub shard: Option<String>,
+    /// `--insecure`: TLS verification was off.
+    pub insecure: bool,
 }

@@ -268,6 +268,9 @@ pub struct CountryReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incomplete_reason: Option<String>,
     pub strict: bool,
+    /// TLS verification was turned off (`--insecure`): the evidence is weaker.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure: bool,
     /// `k/n` when this report covers one shard of a plan (`--shard`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
