@@ -12,6 +12,14 @@ pub fn run(root: Root, args: &CheckArgs) -> i32 {
     };
     let mut diags = Diagnostics::default();
     project.schemas.compile_all(&mut diags);
+    // The sandbox's data is input too: its routes must load.
+    let sandbox_routes = match crate::sandbox::load(&project.root) {
+        Ok(routes) => routes.countries().len(),
+        Err(d) => {
+            diags.extend(d);
+            0
+        }
+    };
     for profile in project.profiles.values() {
         for env in
             std::iter::once(None).chain(profile.environments.keys().map(|k| Some(k.as_str())))
@@ -49,13 +57,14 @@ pub fn run(root: Root, args: &CheckArgs) -> i32 {
         );
     } else {
         println!(
-            "ok: {} suites ({} cases), {} requirements in {} catalogues, {} profiles, {} schemas",
+            "ok: {} suites ({} cases), {} requirements in {} catalogues, {} profiles, {} schemas, sandbox data for {} countries",
             project.suites.len(),
             cases,
             project.requirements.by_id.len(),
             project.catalogues.len(),
             project.profiles.len(),
-            project.schemas.paths().count()
+            project.schemas.paths().count(),
+            sandbox_routes
         );
     }
     0
