@@ -15,7 +15,8 @@ use crate::plan::{Selection, build};
 use crate::project::{Project, Root};
 use crate::report::collect::{Collector, RunMeta};
 use crate::report::model::*;
-use crate::report::write::write_reports;
+use crate::report::sign::Signer;
+use crate::report::write::write_reports_signed;
 use crate::verdict::exit_code;
 
 /// The run's clock: `CONFORM_NOW` (RFC 3339) lets tests fix it.
@@ -45,8 +46,16 @@ fn parse_sets(sets: &[String], diags: &mut Diagnostics) -> Vec<(String, serde_js
 }
 
 pub fn run(root: Root, args: &RunArgs) -> i32 {
+    // The run's own duration comes from a monotonic clock, so that a fixed
+    // CONFORM_NOW still gives true durations.
+    let clock = std::time::Instant::now();
     let started = match now() {
         Ok(t) => t,
+        Err(e) => return super::bad_input(&Diagnostics(vec![Diagnostic::new(e)])),
+    };
+    // The signing key is read before anything runs: a bad key is bad input.
+    let signer = match args.sign.as_deref().map(Signer::load).transpose() {
+        Ok(s) => s,
         Err(e) => return super::bad_input(&Diagnostics(vec![Diagnostic::new(e)])),
     };
     let base = match &root {
@@ -150,7 +159,7 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
         let _ = exec.await;
     });
     let interrupted = collector.interrupted;
-    let finished = Utc::now().max(started);
+    let finished = started + chrono::Duration::from_std(clock.elapsed()).unwrap_or_default();
     let meta = RunMeta {
         started,
         finished,
@@ -189,7 +198,7 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
             })
             .collect(),
     };
-    if let Err(e) = write_reports(&args.out, &reports, &run) {
+    if let Err(e) = write_reports_signed(&args.out, &reports, &run, signer.as_ref()) {
         eprintln!(
             "error: cannot write the reports to {}: {e}",
             args.out.display()

@@ -347,10 +347,8 @@ fn judge(
             }),
         };
         if let Some(value) = value {
-            if capture.secret
-                && let Value::String(s) = &value
-            {
-                redactor.add(s, &format!("capture.{}", capture.name));
+            if capture.secret {
+                redactor.add_value(&value, &format!("capture.{}", capture.name));
             }
             captured.push((
                 capture.name.clone(),

@@ -28,16 +28,34 @@ pub struct Redactor {
 }
 
 impl Redactor {
-    /// Remember a secret value under a stable name.
+    /// Remember a secret value under a stable name, with the encoded forms
+    /// it takes in a URL, a form body or a JSON string.
     pub fn add(&self, value: &str, name: &str) {
         // Very short values would redact ordinary text; they are still never sent elsewhere.
         if value.len() < 4 {
             return;
         }
+        let form: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        let percent = form.replace('+', "%20");
+        let json = serde_json::to_string(value).unwrap_or_default();
+        let json = json.trim_matches('"').to_string();
         let mut v = self.values.write().unwrap_or_else(|e| e.into_inner());
-        if !v.iter().any(|(x, _)| x == value) {
-            v.push((value.to_string(), name.to_string()));
-            v.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+        for form in [value.to_string(), form, percent, json] {
+            if !v.iter().any(|(x, _)| *x == form) {
+                v.push((form, name.to_string()));
+            }
+        }
+        v.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+    }
+
+    /// Remember every string and number inside a secret value (a captured list of tokens, say).
+    pub fn add_value(&self, value: &Value, name: &str) {
+        match value {
+            Value::String(s) => self.add(s, name),
+            Value::Number(n) => self.add(&n.to_string(), name),
+            Value::Array(items) => items.iter().for_each(|i| self.add_value(i, name)),
+            Value::Object(m) => m.values().for_each(|i| self.add_value(i, name)),
+            _ => {}
         }
     }
 
@@ -191,6 +209,9 @@ mod tests {
         let r = Redactor::default();
         r.add("s3cr3t-token", "env:T");
         assert_eq!(r.placeholders("x s3cr3t-token"), "x «secret env:T»");
+        r.add("a b&c/d", "env:U");
+        assert_eq!(r.redact("?q=a+b%26c%2Fd"), format!("?q={REDACTED}"));
+        assert_eq!(r.redact("/p/a%20b%26c%2Fd"), format!("/p/{REDACTED}"));
         assert_eq!(
             r.redact("Bearer s3cr3t-token!"),
             format!("Bearer {REDACTED}!")
