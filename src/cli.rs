@@ -30,6 +30,79 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Join the reports of shards (`run --shard k/n`) into the reports of one run.
     Merge(MergeArgs),
+    /// Render a JSON report again (JUnit, HTML, Markdown, badges); never re-runs.
+    Report(ReportArgs),
+    /// Compare countries and runs from JSON reports: matrix, scores, diffs, trends.
+    Compare(CompareArgs),
+    /// Write an ed25519 key pair for signing reports (`run --sign`).
+    Keygen(KeygenArgs),
+    /// Check a report's signature (`<report>.sig`) against a public key.
+    Verify(VerifyArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Country reports (`<cc>.json`), or a run's `run.json` for `summary.md`.
+    #[arg(required = true, value_name = "FILE.json")]
+    pub files: Vec<PathBuf>,
+    /// Formats, repeated or comma-separated; default all but json.
+    #[arg(long = "format", value_enum, value_delimiter = ',')]
+    pub formats: Vec<ReportFormat>,
+    /// Folder for the files (named as `run` names them); without it, the one
+    /// document goes to stdout.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Junit,
+    Html,
+    Markdown,
+    Badges,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// Country reports, or folders of them (searched recursively).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Folder for compare.json, compare.md and compare.html.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// An earlier run's reports (folder or file) to diff against.
+    #[arg(long, value_name = "DIR")]
+    pub baseline: Option<PathBuf>,
+    /// Exit 1 when a requirement regressed since the baseline.
+    #[arg(long, requires = "baseline")]
+    pub fail_on_regression: bool,
+    /// Verify every report against DIR/<cc>.pub and mark unsigned or invalid ones.
+    #[arg(long, value_name = "DIR")]
+    pub keys: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct KeygenArgs {
+    /// The private key (PKCS#8 PEM); the public key goes to PATH.pub.
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+    /// Replace existing key files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The signed report; its signature is REPORT.sig.
+    #[arg(value_name = "REPORT")]
+    pub report: PathBuf,
+    /// The public key (PEM, as `keygen` writes PATH.pub).
+    #[arg(long, value_name = "PUBKEY")]
+    pub key: PathBuf,
+    /// The signature file, if not REPORT.sig.
+    #[arg(long, value_name = "FILE")]
+    pub sig: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -93,6 +166,9 @@ pub struct RunArgs {
     /// Run one shard of the plan: k/n, 1-based, the same split on every machine.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::plan::Shard>,
+    /// Sign every JSON report with this ed25519 private key (from `keygen`): writes `<report>.sig`.
+    #[arg(long, value_name = "KEY")]
+    pub sign: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -26,6 +26,10 @@ fn main() {
         Command::List(args) => commands::list::run(root, args),
         Command::Sandbox(args) => commands::sandbox::run(root, args),
         Command::Merge(args) => commands::merge::run(args),
+        Command::Report(args) => commands::report::run(args),
+        Command::Compare(args) => commands::compare::run(args),
+        Command::Keygen(args) => commands::keygen::run(args),
+        Command::Verify(args) => commands::verify::run(args),
     };
     std::process::exit(code);
 }

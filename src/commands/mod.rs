@@ -1,10 +1,14 @@
 //! One file per subcommand; each returns the process exit code.
 
 pub mod check;
+pub mod compare;
+pub mod keygen;
 pub mod list;
 pub mod merge;
+pub mod report;
 pub mod run;
 pub mod sandbox;
+pub mod verify;
 
 use crate::diag::Diagnostics;
 
@@ -31,4 +35,10 @@ pub fn bad_input(diags: &Diagnostics) -> i32 {
     );
     eprint!("{}", quoted.render());
     EXIT_BAD_INPUT
+}
+
+/// One problem that has no place in a file (an unreadable report, a bad key):
+/// print it and give the bad-input exit code.
+pub fn bad_input_message(message: impl Into<String>) -> i32 {
+    bad_input(&Diagnostics(vec![crate::diag::Diagnostic::new(message)]))
 }

@@ -2,7 +2,13 @@
 //! and the writers. The JSON report is the source of truth; other formats
 //! are rendered from it.
 
+pub mod badge;
 pub mod collect;
+pub mod compare;
+pub mod html;
+pub mod junit;
+pub mod markdown;
 pub mod merge;
 pub mod model;
+pub mod sign;
 pub mod write;
