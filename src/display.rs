@@ -81,6 +81,9 @@ fn one_line(s: &str) -> String {
     }
 }
 
+/// Findings printed at the end of a run; the reports hold them all.
+const MAX_FINDINGS: usize = 60;
+
 /// The closing summary: country × domain verdicts with counts, then each failure on one line.
 pub fn summary(reports: &[CountryReport], run: &RunReport) -> String {
     let mut domains: Vec<String> = reports
@@ -149,9 +152,15 @@ pub fn summary(reports: &[CountryReport], run: &RunReport) -> String {
     }
     if !failures.is_empty() {
         out.push_str(&format!("\n{} finding(s):\n", failures.len()));
-        for f in &failures {
+        for f in failures.iter().take(MAX_FINDINGS) {
             out.push_str(f);
             out.push('\n');
+        }
+        if failures.len() > MAX_FINDINGS {
+            out.push_str(&format!(
+                "… and {} more: every finding is in the reports\n",
+                failures.len() - MAX_FINDINGS
+            ));
         }
     }
     if !run.complete {

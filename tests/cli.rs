@@ -1434,3 +1434,34 @@ fn a_shipped_suite_with_a_syntax_error_exits_2_at_its_place() {
         "error: {SHIPPED_SUITE}:{line}:13: YAML syntax: mapping values are not allowed in this context"
     ));
 }
+
+/// An unexpected status decides the step: the status check fails, and the
+/// checks that would only report its symptoms are `error` "not judged".
+#[tokio::test]
+async fn an_unexpected_status_leaves_the_other_checks_unjudged() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(404).set_body_string("<html>not here</html>"))
+        .mount(&server)
+        .await;
+    let root = Root::new();
+    root.suite(&discovery_suite("x"));
+    let out = root.run_against(&server.uri(), &[], &[]);
+    out.assert_code(1);
+    let report = root.report();
+    let all = checks(&report);
+    let status = &all.iter().find(|(_, c)| c["kind"] == "status").unwrap().1;
+    assert_eq!(status["verdict"], "fail");
+    assert_eq!(status["actual"], 404);
+    for (_, c) in all.iter().filter(|(_, c)| c["kind"] != "status") {
+        assert_eq!(c["outcome"], "error", "{c:#?}");
+        assert!(
+            c["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("not judged: status 404"),
+            "{c:#?}"
+        );
+    }
+    assert_eq!(requirement(&report, MUST)["verdict"], "fail");
+}

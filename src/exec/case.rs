@@ -308,11 +308,24 @@ fn judge(
     cx: &EvalContext<'_>,
     redactor: &super::secrets::Redactor,
 ) -> (StepRecord, Vec<(String, Captured)>) {
+    // An unexpected status decides the step: the other checks would only
+    // report the symptoms ("selected nothing"), so they are not judged.
+    let status_failure = step
+        .checks
+        .iter()
+        .filter(|c| c.kind.name() == "status")
+        .map(|c| c.kind.evaluate(response, cx))
+        .find(|o| o.status == Status::Fail);
     let checks = step
         .checks
         .iter()
         .map(|c| {
-            let o = c.kind.evaluate(response, cx);
+            let o = match &status_failure {
+                Some(failed) if c.kind.name() != "status" => {
+                    crate::check::Outcome::error(format!("not judged: {}", failed.message))
+                }
+                _ => c.kind.evaluate(response, cx),
+            };
             CheckRecord {
                 kind: c.kind.name().to_string(),
                 requirement: c.requirement.as_ref().map(|(r, _)| r.clone()),
