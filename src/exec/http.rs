@@ -62,8 +62,14 @@ impl reqwest::dns::Resolve for Resolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let host = name.as_str().trim_end_matches('.').to_ascii_lowercase();
         Box::pin(async move {
-            if let Some(tld) = [".invalid", ".test"].iter().find(|t| host.ends_with(*t) || host == t[1..]) {
-                return Err(format!("name does not resolve: {host} is under the reserved top-level domain {tld}").into());
+            if let Some(tld) = [".invalid", ".test"]
+                .iter()
+                .find(|t| host.ends_with(*t) || host == t[1..])
+            {
+                return Err(format!(
+                    "name does not resolve: {host} is under the reserved top-level domain {tld}"
+                )
+                .into());
             }
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
                 .await
@@ -224,7 +230,10 @@ fn describe(e: &reqwest::Error, url: &str) -> String {
             || lower.contains("handshake")
         {
             format!("TLS failure with {}: {detail}", host_port(url))
-        } else if lower.contains("does not resolve") || lower.contains("dns") || lower.contains("lookup") {
+        } else if lower.contains("does not resolve")
+            || lower.contains("dns")
+            || lower.contains("lookup")
+        {
             format!("cannot resolve {}: {detail}", host_port(url))
         } else {
             format!("cannot connect to {}: {detail}", host_port(url))
@@ -342,7 +351,15 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn rate_limit_spaces_requests() {
         let hosts = Hosts::default();
-        let gate = hosts.gate("idp.example", Limits { concurrency: 8, rate: 2.0 }).await;
+        let gate = hosts
+            .gate(
+                "idp.example",
+                Limits {
+                    concurrency: 8,
+                    rate: 2.0,
+                },
+            )
+            .await;
         let start = TokioInstant::now();
         let mut times = Vec::new();
         for _ in 0..5 {
@@ -356,7 +373,15 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn concurrency_limit_holds() {
         let hosts = Arc::new(Hosts::default());
-        let gate = hosts.gate("idp.example", Limits { concurrency: 3, rate: 0.0 }).await;
+        let gate = hosts
+            .gate(
+                "idp.example",
+                Limits {
+                    concurrency: 3,
+                    rate: 0.0,
+                },
+            )
+            .await;
         let (now, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
         let tasks: Vec<_> = (0..20)
             .map(|_| {
@@ -382,8 +407,24 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn limits_are_per_host() {
         let hosts = Hosts::default();
-        let a = hosts.gate("a.example", Limits { concurrency: 1, rate: 1.0 }).await;
-        let b = hosts.gate("b.example", Limits { concurrency: 1, rate: 1.0 }).await;
+        let a = hosts
+            .gate(
+                "a.example",
+                Limits {
+                    concurrency: 1,
+                    rate: 1.0,
+                },
+            )
+            .await;
+        let b = hosts
+            .gate(
+                "b.example",
+                Limits {
+                    concurrency: 1,
+                    rate: 1.0,
+                },
+            )
+            .await;
         let start = TokioInstant::now();
         a.run(async {}).await;
         b.run(async {}).await;
