@@ -30,6 +30,7 @@ pub struct Response {
     /// The DER certificates the server presented, leaf first, when over TLS.
     pub peer_certificates: Vec<Vec<u8>>,
     json: OnceLock<Result<Value, String>>,
+    parts: OnceLock<Result<Vec<Response>, String>>,
 }
 
 impl Response {
@@ -47,7 +48,43 @@ impl Response {
             elapsed,
             peer_certificates: Vec::new(),
             json: OnceLock::new(),
+            parts: OnceLock::new(),
         }
+    }
+
+    /// The parts of a multipart answer (a SOAP message with attachments,
+    /// say), each as a response of its own, parsed once.
+    pub fn parts(&self) -> Result<&[Response], &str> {
+        self.parts
+            .get_or_init(|| {
+                let ct = self.header("content-type").unwrap_or("");
+                if !ct
+                    .trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("multipart/")
+                {
+                    return Err(format!("the answer is not multipart (content-type `{ct}`)"));
+                }
+                let boundary = ct
+                    .split(';')
+                    .filter_map(|p| p.trim().split_once('='))
+                    .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
+                    .map(|(_, v)| v.trim().trim_matches('"').to_string())
+                    .ok_or_else(|| {
+                        format!("the multipart answer names no boundary (content-type `{ct}`)")
+                    })?;
+                split_multipart(&self.body, &boundary).map(|parts| {
+                    parts
+                        .into_iter()
+                        .map(|(headers, body)| {
+                            Response::new(self.status, headers, body, self.elapsed)
+                        })
+                        .collect()
+                })
+            })
+            .as_ref()
+            .map(Vec::as_slice)
+            .map_err(String::as_str)
     }
 
     /// Every value of a header, names compared case-insensitively.
@@ -85,5 +122,90 @@ impl Response {
     /// The body as text; invalid UTF-8 is replaced, as a reader would see it.
     pub fn text(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.body)
+    }
+}
+
+/// Split a multipart body (RFC 2046) into its parts' headers and bodies.
+fn split_multipart(
+    body: &[u8],
+    boundary: &str,
+) -> Result<Vec<(Vec<(String, String)>, Vec<u8>)>, String> {
+    let delimiter = format!("--{boundary}");
+    let d = delimiter.as_bytes();
+    let find = |from: usize| {
+        body[from.min(body.len())..]
+            .windows(d.len())
+            .position(|w| w == d)
+            .map(|i| i + from)
+    };
+    let mut at = find(0).ok_or_else(|| format!("no part starts with the boundary `{boundary}`"))?;
+    let mut parts = Vec::new();
+    loop {
+        let after = at + d.len();
+        if body[after..].starts_with(b"--") {
+            break;
+        }
+        let start = after
+            + body[after..]
+                .iter()
+                .position(|b| *b == b'\n')
+                .map(|i| i + 1)
+                .unwrap_or(0);
+        let Some(next) = find(start) else {
+            return Err(format!("the part at byte {at} has no closing boundary"));
+        };
+        let mut part = &body[start..next];
+        // The line break before a boundary belongs to the boundary.
+        part = part
+            .strip_suffix(b"\r\n")
+            .or_else(|| part.strip_suffix(b"\n"))
+            .unwrap_or(part);
+        let (head, content) = match part.windows(4).position(|w| w == b"\r\n\r\n") {
+            Some(i) => (&part[..i], &part[i + 4..]),
+            None => match part.windows(2).position(|w| w == b"\n\n") {
+                Some(i) => (&part[..i], &part[i + 2..]),
+                None => (&part[..0], part),
+            },
+        };
+        let headers = String::from_utf8_lossy(head)
+            .lines()
+            .filter_map(|l| {
+                l.split_once(':')
+                    .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            })
+            .collect();
+        parts.push((headers, content.to_vec()));
+        at = next;
+    }
+    Ok(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_multipart_answers() {
+        let body = b"preamble\r\n--b1\r\nContent-Type: text/xml\r\n\r\n<a/>\r\n--b1\r\nContent-Type: text/xml\r\nContent-ID: <wsdl>\r\n\r\n<definitions/>\r\n--b1--\r\n";
+        let r = Response::new(
+            200,
+            vec![(
+                "Content-Type".into(),
+                "multipart/related; type=\"text/xml\"; boundary=\"b1\"".into(),
+            )],
+            body.to_vec(),
+            Duration::ZERO,
+        );
+        let parts = r.parts().unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[1].header("content-id"), Some("<wsdl>"));
+        assert_eq!(parts[1].text(), "<definitions/>");
+        let plain = Response::new(
+            200,
+            vec![("content-type".into(), "text/xml".into())],
+            b"<a/>".to_vec(),
+            Duration::ZERO,
+        );
+        assert!(plain.parts().unwrap_err().contains("not multipart"));
     }
 }

@@ -75,7 +75,7 @@ pub struct Rendered {
     pub secret: bool,
 }
 
-pub const NAMESPACES: [&str; 3] = ["profile", "capture", "item"];
+pub const NAMESPACES: [&str; 4] = ["profile", "capture", "item", "repeat"];
 
 impl Template {
     /// Parse every string of `value`; errors are reported at `loc`.

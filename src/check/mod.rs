@@ -7,6 +7,7 @@
 
 mod body;
 mod header;
+mod identifier;
 mod json;
 mod schema;
 pub mod select;
@@ -127,6 +128,7 @@ pub const KINDS: &[(&str, Decoder)] = &[
     ("schema", schema::decode),
     ("body", body::decode),
     ("time", time::decode),
+    ("identifier", identifier::decode),
 ];
 
 /// A check as written in a suite.
@@ -135,7 +137,56 @@ pub struct Check {
     pub kind: Box<dyn CheckKind>,
     /// The one requirement this check tests, if it names one.
     pub requirement: Option<(String, Loc)>,
+    /// For a multipart answer: the part the check reads.
+    pub part: Option<Part>,
     pub loc: Loc,
+}
+
+/// `part: 2` (the second part) or `part: "text/xml"` (the first part of that content type).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    Position(usize),
+    ContentType(String),
+}
+
+impl Check {
+    /// Evaluate on the answer, or on the part of it the check names.
+    pub fn evaluate(&self, response: &Response, cx: &EvalContext<'_>) -> Outcome {
+        let Some(part) = &self.part else {
+            return self.kind.evaluate(response, cx);
+        };
+        // Not multipart when a part is asked for: the answer breaks the spec.
+        let parts = match response.parts() {
+            Ok(p) => p,
+            Err(e) => return Outcome::fail(e.to_string()),
+        };
+        let chosen = match part {
+            Part::Position(n) => parts.get(n.saturating_sub(1)),
+            Part::ContentType(ct) => parts.iter().find(|p| {
+                p.header("content-type")
+                    .is_some_and(|v| v.to_ascii_lowercase().starts_with(&ct.to_ascii_lowercase()))
+            }),
+        };
+        match chosen {
+            Some(p) => {
+                let mut o = self.kind.evaluate(p, cx);
+                o.message = format!("{} (in {})", o.message, describe_part(part));
+                o
+            }
+            None => Outcome::fail(format!(
+                "the answer has {} part(s) and no {}",
+                parts.len(),
+                describe_part(part)
+            )),
+        }
+    }
+}
+
+fn describe_part(part: &Part) -> String {
+    match part {
+        Part::Position(n) => format!("part {n}"),
+        Part::ContentType(ct) => format!("part of type {ct}"),
+    }
 }
 
 /// Decode one entry of a step's `checks:` list.
@@ -150,12 +201,16 @@ pub fn decode(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> O
         );
         return None;
     };
-    let [(key, body)] = entries.as_slice() else {
-        let names: Vec<String> = entries.iter().map(|(k, _)| k.key_text()).collect();
+    // `requirement:` and `part:` may also stand beside the kind (`{ status: 200, requirement: X }`).
+    let (beside, kinds): (Vec<&(Node, Node)>, Vec<&(Node, Node)>) = entries
+        .iter()
+        .partition(|(k, _)| matches!(k.as_str(), Some("requirement" | "part")));
+    let [(key, body)] = kinds.as_slice() else {
+        let names: Vec<String> = kinds.iter().map(|(k, _)| k.key_text()).collect();
         diags.push(
             Diagnostic::new(format!(
                 "a check has exactly one kind, found {}: {}",
-                entries.len(),
+                kinds.len(),
                 names.join(", ")
             ))
             .at(&node.loc)
@@ -176,33 +231,62 @@ pub fn decode(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> O
         diags.push(d);
         return None;
     };
-    // `requirement:` sits inside the kind's mapping; take it out before the kind reads the rest.
-    let (requirement, body) = split_requirement(body, diags);
+    // `requirement:` and `part:` sit inside the kind's mapping; take them out before the kind reads the rest.
+    let (mut common, body) = split_common(body, diags);
+    let (outside, _) = split_common(
+        &Node {
+            value: Y::Map(beside.into_iter().cloned().collect()),
+            loc: node.loc.clone(),
+        },
+        diags,
+    );
+    common.requirement = common.requirement.or(outside.requirement);
+    common.part = common.part.or(outside.part);
     let kind = decoder(&body, cx, diags)?;
     Some(Check {
         kind,
-        requirement,
+        requirement: common.requirement,
+        part: common.part,
         loc: key.loc.clone(),
     })
 }
 
-fn split_requirement(node: &Node, diags: &mut Diagnostics) -> (Option<(String, Loc)>, Node) {
+/// The keys every check kind accepts.
+#[derive(Default)]
+struct Common {
+    requirement: Option<(String, Loc)>,
+    part: Option<Part>,
+}
+
+fn split_common(node: &Node, diags: &mut Diagnostics) -> (Common, Node) {
+    let mut common = Common::default();
     let Y::Map(entries) = &node.value else {
-        return (None, node.clone());
+        return (common, node.clone());
     };
-    let mut requirement = None;
     let mut rest = Vec::with_capacity(entries.len());
     for (k, v) in entries {
-        if k.as_str() == Some("requirement") {
-            if let Some(id) = crate::decode::string(v, "a requirement ID", diags) {
-                requirement = Some((id, v.loc.clone()));
+        match k.as_str() {
+            Some("requirement") => {
+                if let Some(id) = crate::decode::string(v, "a requirement ID", diags) {
+                    common.requirement = Some((id, v.loc.clone()));
+                }
             }
-        } else {
-            rest.push((k.clone(), v.clone()));
+            Some("part") => match &v.value {
+                Y::Int(n) if *n >= 1 => common.part = Some(Part::Position(*n as usize)),
+                Y::Str(ct) if !ct.is_empty() => common.part = Some(Part::ContentType(ct.clone())),
+                _ => diags.push(
+                    Diagnostic::new(format!(
+                        "expected a part: its position from 1, or a content type; found {}",
+                        v.kind()
+                    ))
+                    .at(&v.loc),
+                ),
+            },
+            _ => rest.push((k.clone(), v.clone())),
         }
     }
     (
-        requirement,
+        common,
         Node {
             value: Y::Map(rest),
             loc: node.loc.clone(),

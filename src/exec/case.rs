@@ -28,17 +28,45 @@ pub async fn run(country: &Country, case: &Case, id: &str, item: Option<&Value>)
     let mut steps = Vec::new();
     let mut broken: Option<String> = None;
     for step in &case.steps {
-        let record = match &broken {
-            Some(why) => unrun(step, format!("not run: {why}")),
-            None => {
-                let r = run_step(country, step, &mut captures, item).await;
-                if r.response.is_none() {
-                    broken = Some("an earlier step got no answer".into());
-                }
-                r
+        if let Some(why) = &broken {
+            steps.push(unrun(step, format!("not run: {why}")));
+            continue;
+        }
+        let Some(repeat) = &step.repeat else {
+            let (record, _) = run_step(country, step, &mut captures, item, None).await;
+            if record.response.is_none() {
+                broken = Some("an earlier step got no answer".into());
             }
+            steps.push(record);
+            continue;
         };
-        steps.push(record);
+        let mut last_until = String::new();
+        let mut reached = false;
+        for round in 1..=repeat.max {
+            let (mut record, until) =
+                run_step(country, step, &mut captures, item, Some(round)).await;
+            record.name = Some(format!(
+                "{} (round {round})",
+                step.name.as_deref().unwrap_or("repeat")
+            ));
+            let answered = record.response.is_some();
+            steps.push(record);
+            if !answered {
+                broken = Some("an earlier step got no answer".into());
+                break;
+            }
+            match until {
+                Some((true, _)) => {
+                    reached = true;
+                    break;
+                }
+                Some((false, why)) => last_until = why,
+                None => {}
+            }
+        }
+        if !reached && broken.is_none() {
+            steps.push(never_ended(step, repeat, &last_until));
+        }
     }
     CaseRecord {
         id: id.to_string(),
@@ -51,6 +79,39 @@ pub async fn run(country: &Country, case: &Case, id: &str, item: Option<&Value>)
         location: case.loc.to_string(),
         duration_ms: started.elapsed().as_millis() as u64,
         steps,
+    }
+}
+
+/// A repeating step whose `until` never held: a failure of the answers, which
+/// counts for the case's requirements.
+fn never_ended(step: &Step, repeat: &crate::suite::Repeat, last: &str) -> StepRecord {
+    let message = format!(
+        "the `until` condition did not hold within {} rounds (last: {last})",
+        repeat.max
+    );
+    StepRecord {
+        name: Some(format!(
+            "{} (stopped)",
+            step.name.as_deref().unwrap_or("repeat")
+        )),
+        location: repeat.loc.to_string(),
+        request: None,
+        response: None,
+        error: None,
+        checks: vec![CheckRecord {
+            kind: "repeat".into(),
+            requirement: None,
+            outcome: "fail".into(),
+            verdict: Verdict::Fail,
+            message,
+            expected: Some(Value::from(format!(
+                "`until` holds within {} rounds",
+                repeat.max
+            ))),
+            actual: None,
+            at: None,
+            location: repeat.loc.to_string(),
+        }],
     }
 }
 
@@ -179,8 +240,9 @@ async fn run_step(
     step: &Step,
     captures: &mut BTreeMap<String, Captured>,
     item: Option<&Value>,
-) -> StepRecord {
-    let (record, captured) = {
+    round: Option<u32>,
+) -> (StepRecord, Option<(bool, String)>) {
+    let (record, captured, until) = {
         let vars = CaseVars {
             replaying: matches!(country.tape, Some((TapeMode::Replay, _))),
             profile: &country.profile,
@@ -188,19 +250,19 @@ async fn run_step(
             item,
             redactor: &country.redactor,
             base: &country.base,
+            round,
         };
         exchange(country, step, &vars).await
     };
     captures.extend(captured);
-    record
+    (record, until)
 }
 
+/// A step's record, its captures, and for a repeating step whether `until` held (and why not).
+type Exchanged = (StepRecord, Vec<(String, Captured)>, Option<(bool, String)>);
+
 /// Send one step's request (or answer it from a recording) and judge the answer.
-async fn exchange(
-    country: &Country,
-    step: &Step,
-    vars: &CaseVars<'_>,
-) -> (StepRecord, Vec<(String, Captured)>) {
+async fn exchange(country: &Country, step: &Step, vars: &CaseVars<'_>) -> Exchanged {
     let redactor = &country.redactor;
     let cx = EvalContext {
         vars,
@@ -215,6 +277,7 @@ async fn exchange(
                     redactor.redact(&format!("cannot build the request: {e}")),
                 ),
                 Vec::new(),
+                None,
             );
         }
     };
@@ -231,7 +294,7 @@ async fn exchange(
             ),
         );
         r.request = Some(record_request(&request, redactor));
-        return (r, Vec::new());
+        return (r, Vec::new(), None);
     }
     if let Some((TapeMode::Replay, store)) = &country.tape {
         return match store.replay(&request, redactor) {
@@ -239,13 +302,13 @@ async fn exchange(
             Err(e) => {
                 let mut r = unrun(step, redactor.redact(&e));
                 r.request = Some(record_request(&request, redactor));
-                (r, Vec::new())
+                (r, Vec::new(), None)
             }
         };
     }
     let client = match &country.client {
         Ok(c) => c,
-        Err(e) => return (unrun(step, redactor.redact(e)), Vec::new()),
+        Err(e) => return (unrun(step, redactor.redact(e)), Vec::new(), None),
     };
     let timeout = step
         .request
@@ -280,13 +343,13 @@ async fn exchange(
                     ),
                 );
                 r.request = Some(record_request(&request, redactor));
-                return (r, Vec::new());
+                return (r, Vec::new(), None);
             }
             Ok(resp) => break resp,
             Err(e) => {
                 let mut r = unrun(step, redactor.redact(&e));
                 r.request = Some(record_request(&request, redactor));
-                return (r, Vec::new());
+                return (r, Vec::new(), None);
             }
         }
     };
@@ -295,7 +358,7 @@ async fn exchange(
     {
         let mut r = unrun(step, format!("cannot record the exchange: {e}"));
         r.request = Some(record_request(&request, redactor));
-        return (r, Vec::new());
+        return (r, Vec::new(), None);
     }
     judge(step, &request, &response, &cx, redactor)
 }
@@ -307,14 +370,14 @@ fn judge(
     response: &Response,
     cx: &EvalContext<'_>,
     redactor: &super::secrets::Redactor,
-) -> (StepRecord, Vec<(String, Captured)>) {
+) -> Exchanged {
     // An unexpected status decides the step: the other checks would only
     // report the symptoms ("selected nothing"), so they are not judged.
     let status_failure = step
         .checks
         .iter()
-        .filter(|c| c.kind.name() == "status")
-        .map(|c| c.kind.evaluate(response, cx))
+        .filter(|c| c.kind.name() == "status" && c.part.is_none())
+        .map(|c| c.evaluate(response, cx))
         .find(|o| o.status == Status::Fail);
     let checks = step
         .checks
@@ -324,7 +387,7 @@ fn judge(
                 Some(failed) if c.kind.name() != "status" => {
                     crate::check::Outcome::error(format!("not judged: {}", failed.message))
                 }
-                _ => c.kind.evaluate(response, cx),
+                _ => c.evaluate(response, cx),
             };
             CheckRecord {
                 kind: c.kind.name().to_string(),
@@ -380,7 +443,11 @@ fn judge(
         error: None,
         checks,
     };
-    (record, captured)
+    let until = step.repeat.as_ref().map(|r| {
+        let o = r.until.evaluate(response, cx);
+        (o.status == Status::Pass, redactor.redact(&o.message))
+    });
+    (record, captured, until)
 }
 
 fn record_request(r: &Request, redactor: &super::secrets::Redactor) -> RequestRecord {

@@ -143,6 +143,8 @@ pub struct CaseVars<'a> {
     pub redactor: &'a Arc<Redactor>,
     pub base: &'a std::path::Path,
     pub replaying: bool,
+    /// The round of a repeating step (`repeat.index`, from 1).
+    pub round: Option<u32>,
 }
 
 fn descend(mut v: &Value, path: &[String]) -> Option<Value> {
@@ -188,6 +190,10 @@ impl Vars for CaseVars<'_> {
                     secret: c.secret,
                 }))
             }
+            "repeat" => Ok(match (self.round, path.get(1).map(String::as_str)) {
+                (Some(n), Some("index")) => Some(Found { value: Value::from(n), secret: false }),
+                _ => None,
+            }),
             "item" => Ok(self
                 .item
                 .and_then(|i| descend(i, &path[1..]))

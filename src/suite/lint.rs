@@ -109,6 +109,10 @@ pub fn suites(suites: &[Suite], reqs: &Requirements, diags: &mut Diagnostics) {
             }
             let mut captured: BTreeSet<&str> = BTreeSet::new();
             for step in &case.steps {
+                // A repeating step sees its own captures from the round before.
+                if step.repeat.is_some() {
+                    captured.extend(step.captures.iter().map(|c| c.name.as_str()));
+                }
                 for check in &step.checks {
                     if let Some((id, loc)) = &check.requirement {
                         if reqs.get(id).is_none() {
@@ -139,6 +143,13 @@ pub fn suites(suites: &[Suite], reqs: &Requirements, diags: &mut Diagnostics) {
                                     diags.push(d);
                                 }
                             }
+                            "repeat" if step.repeat.is_none() => diags.push(
+                                Diagnostic::new(format!(
+                                    "`{}` is used in a step that does not `repeat`",
+                                    e.path.join(".")
+                                ))
+                                .at(&step.loc),
+                            ),
                             "item" if case.for_each.is_none() => diags.push(
                                 Diagnostic::new(format!(
                                     "`{}` is used in case `{}`, which has no `for_each`",

@@ -337,12 +337,42 @@ fn step(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> Option<
                 .collect()
         })
         .unwrap_or_default();
+    let repeat = f.get("repeat").and_then(|n| repeat(n, cx, diags));
     f.finish(diags);
     Some(Step {
         name,
         request: request?,
         checks,
         captures,
+        repeat,
+        loc: node.loc.clone(),
+    })
+}
+
+fn repeat(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> Option<Repeat> {
+    let mut f = Fields::new(node, "a repeat (`until` and `max`)", diags)?;
+    let until = f
+        .required("until", node, diags)
+        .and_then(|n| check::decode(n, cx, diags));
+    let max = f.required("max", node, diags).and_then(|n| {
+        let m = decode::unsigned(n, "`max` (the most rounds)", diags)?;
+        if m == 0 || m > u64::from(MAX_REPEAT) {
+            diags.push(Diagnostic::new(format!("`max` is between 1 and {MAX_REPEAT}")).at(&n.loc));
+            return None;
+        }
+        Some(m as u32)
+    });
+    f.finish(diags);
+    let until = until?;
+    if let Some((_, loc)) = &until.requirement {
+        diags.push(
+            Diagnostic::new("the `until` of a repeat decides when to stop; it gives no evidence and names no requirement")
+                .at(loc),
+        );
+    }
+    Some(Repeat {
+        until,
+        max: max?,
         loc: node.loc.clone(),
     })
 }

@@ -137,8 +137,23 @@ pub struct Step {
     pub request: RequestSpec,
     pub checks: Vec<Check>,
     pub captures: Vec<Capture>,
+    /// Send the request again until a condition holds (paging), at most `max` times.
+    pub repeat: Option<Repeat>,
     pub loc: Loc,
 }
+
+/// `repeat: { until: <check>, max: N }`: the step runs with `repeat.index`
+/// = 1, 2, … until the `until` check passes on an answer; its own captures
+/// carry from one round to the next.
+#[derive(Debug)]
+pub struct Repeat {
+    pub until: Check,
+    pub max: u32,
+    pub loc: Loc,
+}
+
+/// The most rounds a repeating step may ask for.
+pub const MAX_REPEAT: u32 = 1000;
 
 #[derive(Debug)]
 pub struct RequestSpec {
@@ -198,6 +213,9 @@ impl Step {
         }
         for c in &self.checks {
             out.extend(c.kind.templates());
+        }
+        if let Some(r) = &self.repeat {
+            out.extend(r.until.kind.templates());
         }
         out
     }
