@@ -119,15 +119,28 @@ impl Routes {
     }
 }
 
-/// Load every `<cc>/routes.yaml` of the sandbox's files.
+/// Whether a sandbox file is a routes file: `routes.yaml`, or `routes-<part>.yaml`
+/// so that each domain keeps its endpoints in a file of its own.
+fn is_routes_file(name: &str) -> bool {
+    name == "routes.yaml"
+        || name
+            .strip_prefix("routes-")
+            .and_then(|r| r.strip_suffix(".yaml"))
+            .is_some_and(|part| !part.is_empty() && !part.contains('/'))
+}
+
+/// Load every `<cc>/routes.yaml` and `<cc>/routes-<part>.yaml` of the sandbox's files.
 pub fn load(files: &[DataFile]) -> Result<Routes, Diagnostics> {
     let mut diags = Diagnostics::default();
     let by_rel: BTreeMap<&str, &DataFile> = files.iter().map(|f| (f.rel.as_str(), f)).collect();
     let mut routes = Vec::new();
     for file in files {
-        let Some((cc, "routes.yaml")) = file.rel.split_once('/') else {
+        let Some((cc, name)) = file.rel.split_once('/') else {
             continue;
         };
+        if !is_routes_file(name) {
+            continue;
+        }
         if cc.len() != 2 || !cc.bytes().all(|b| b.is_ascii_lowercase()) {
             diags.push(Diagnostic::new(format!(
                 "{}: sandbox data goes in {SANDBOX_FOLDER}/<cc>/routes.yaml, with <cc> a lower-case ISO 3166-1 alpha-2 code",
