@@ -125,11 +125,11 @@ impl Response {
     }
 }
 
+/// A part of a multipart body: its headers and its bytes.
+type RawPart = (Vec<(String, String)>, Vec<u8>);
+
 /// Split a multipart body (RFC 2046) into its parts' headers and bodies.
-fn split_multipart(
-    body: &[u8],
-    boundary: &str,
-) -> Result<Vec<(Vec<(String, String)>, Vec<u8>)>, String> {
+fn split_multipart(body: &[u8], boundary: &str) -> Result<Vec<RawPart>, String> {
     let delimiter = format!("--{boundary}");
     let d = delimiter.as_bytes();
     let find = |from: usize| {

@@ -16,6 +16,7 @@ pub mod diag;
 pub mod display;
 pub mod exchange;
 pub mod exec;
+pub mod ident;
 pub mod plan;
 pub mod profile;
 pub mod project;

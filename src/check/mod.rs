@@ -189,6 +189,9 @@ fn describe_part(part: &Part) -> String {
     }
 }
 
+/// One key and its value in a YAML mapping.
+type Entry = (Node, Node);
+
 /// Decode one entry of a step's `checks:` list.
 pub fn decode(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> Option<Check> {
     let Y::Map(entries) = &node.value else {
@@ -202,7 +205,7 @@ pub fn decode(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> O
         return None;
     };
     // `requirement:` and `part:` may also stand beside the kind (`{ status: 200, requirement: X }`).
-    let (beside, kinds): (Vec<&(Node, Node)>, Vec<&(Node, Node)>) = entries
+    let (beside, kinds): (Vec<&Entry>, Vec<&Entry>) = entries
         .iter()
         .partition(|(k, _)| matches!(k.as_str(), Some("requirement" | "part")));
     let [(key, body)] = kinds.as_slice() else {

@@ -191,7 +191,10 @@ impl Vars for CaseVars<'_> {
                 }))
             }
             "repeat" => Ok(match (self.round, path.get(1).map(String::as_str)) {
-                (Some(n), Some("index")) => Some(Found { value: Value::from(n), secret: false }),
+                (Some(n), Some("index")) => Some(Found {
+                    value: Value::from(n),
+                    secret: false,
+                }),
                 _ => None,
             }),
             "item" => Ok(self
