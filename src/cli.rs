@@ -154,6 +154,9 @@ pub struct RunArgs {
     /// `sandbox` environment, its hosts resolved to loopback, its CA trusted; no network.
     #[arg(long, conflicts_with = "env")]
     pub sandbox: bool,
+    /// Leave personal identity numbers unmasked in reports and output (they are masked by default).
+    #[arg(long)]
+    pub keep_personal_data: bool,
     /// Turn TLS certificate verification off. Printed as a warning and recorded in every report.
     #[arg(long)]
     pub insecure: bool,

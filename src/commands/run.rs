@@ -112,7 +112,7 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
             _ => None,
         },
     };
-    let redactor = Arc::new(Redactor::default());
+    let redactor = Arc::new(Redactor::new(args.keep_personal_data));
     let json_out = args.format == Some(OutputFormat::Json);
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()

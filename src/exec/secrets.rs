@@ -25,6 +25,8 @@ const SENSITIVE_HEADERS: [&str; 4] = [
 pub struct Redactor {
     /// Secret values with a stable name each (`env:FI_TOKEN`, `capture.token`), longest first.
     values: RwLock<Vec<(String, String)>>,
+    /// `--keep-personal-data`: personal identity numbers are left as they are.
+    keep_personal_data: bool,
 }
 
 impl Redactor {
@@ -70,9 +72,23 @@ impl Redactor {
         out
     }
 
-    /// Every secret value replaced by `«redacted»`: for reports, logs and errors.
+    /// A redactor that also masks personal identity numbers, unless told to keep them.
+    pub fn new(keep_personal_data: bool) -> Redactor {
+        Redactor {
+            values: RwLock::default(),
+            keep_personal_data,
+        }
+    }
+
+    /// Every secret value replaced by `«redacted»`, and every personal
+    /// identity number masked (`010190-****`): for reports, logs and errors.
     pub fn redact(&self, text: &str) -> String {
-        self.replace_all(text, |_| REDACTED.to_string())
+        let out = self.replace_all(text, |_| REDACTED.to_string());
+        if self.keep_personal_data {
+            out
+        } else {
+            crate::ident::redact(&out)
+        }
     }
 
     /// Every secret value replaced by its stable placeholder: for recordings.
@@ -221,6 +237,15 @@ mod tests {
         r.add("a b&c/d", "env:U");
         assert_eq!(r.redact("?q=a+b%26c%2Fd"), format!("?q={REDACTED}"));
         assert_eq!(r.redact("/p/a%20b%26c%2Fd"), format!("/p/{REDACTED}"));
+        // Personal identity numbers are masked, organisation numbers are not.
+        let masked = r.redact("user FI131052-308T of org 0245437-2");
+        assert!(!masked.contains("131052-308T"), "{masked}");
+        assert!(masked.contains("0245437-2"), "{masked}");
+        assert!(
+            Redactor::new(true)
+                .redact("131052-308T")
+                .contains("131052-308T")
+        );
         assert_eq!(
             r.redact("Bearer s3cr3t-token!"),
             format!("Bearer {REDACTED}!")
