@@ -1,0 +1,286 @@
+//! Splitting a plan across CI machines and running offline: `--shard k/n`
+//! with `conform merge`, and `--record` / `--replay`, through the binary
+//! against wiremock on loopback.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const MUST: &str = "EID-OIDC-DISC-02";
+const SHOULD: &str = "EID-OIDC-DISC-06";
+
+/// Twelve cases: most pass, one fails a MUST, one warns, one repeats per language.
+fn suite() -> String {
+    let mut s = format!(
+        "suite: scale\ndomain: eid\ntitle: Many cases\nrequirements: [{MUST}, {SHOULD}]\ncases:\n"
+    );
+    for i in 0..10 {
+        s.push_str(&format!(
+            "  - id: doc-{i}\n    title: Document {i}\n    requirements: [{MUST}]\n    steps:\n      - request: {{ url: \"{{{{ profile.endpoints.eid }}}}/doc/{i}\" }}\n        checks:\n          - status: 200\n          - json: {{ path: $.id, equals: {i} }}\n"
+        ));
+    }
+    s.push_str(&format!(
+        "  - id: warns\n    title: A SHOULD that warns\n    requirements: [{SHOULD}]\n    steps:\n      - request: {{ url: \"{{{{ profile.endpoints.eid }}}}/doc/3\" }}\n        checks:\n          - json: {{ path: $.missing, exists: true }}\n"
+    ));
+    s.push_str(&format!(
+        "  - id: per-language\n    title: One per language\n    requirements: [{MUST}]\n    for_each: profile.languages\n    steps:\n      - request: {{ url: \"{{{{ profile.endpoints.eid }}}}/doc/{{{{ item }}}}\" }}\n        checks:\n          - status: 200\n"
+    ));
+    s
+}
+
+async fn server() -> MockServer {
+    let server = MockServer::start().await;
+    for i in 0..10 {
+        // Document 7 carries the wrong id: a MUST fails.
+        let id = if i == 7 { json!("seven") } else { json!(i) };
+        Mock::given(method("GET"))
+            .and(path_regex(format!("^/doc/{i}$")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": id })))
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path_regex("^/doc/(en|fi)$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": "lang" })))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Times and durations differ between runs; everything else must not.
+fn normalised(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let v = match k.as_str() {
+                        "started_at" | "finished_at" => json!("T"),
+                        "duration_ms" | "elapsed_ms" => json!(0),
+                        _ => normalised(v),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(normalised).collect()),
+        other => other.clone(),
+    }
+}
+
+fn read(dir: &std::path::Path, file: &str) -> Value {
+    normalised(&read_json(&dir.join(file)))
+}
+
+#[tokio::test]
+async fn shards_merge_into_the_reports_of_one_run() {
+    let server = server().await;
+    let root = Root::new();
+    root.suite(&suite());
+    let eid = format!("endpoints.eid={}", server.uri());
+    let full = root.path().join("full");
+    let out = conform(
+        root.path(),
+        &["run", "--country", "xx", "--out", "full", "--set", &eid],
+        &[("CONFORM_NOW", NOW)],
+    );
+    out.assert_code(1);
+    validate_reports(&full);
+
+    let n = 3;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut total = 0;
+    for k in 1..=n {
+        let dir = format!("shard-{k}");
+        let shard = format!("{k}/{n}");
+        let out = conform(
+            root.path(),
+            &[
+                "run",
+                "--country",
+                "xx",
+                "--out",
+                &dir,
+                "--shard",
+                &shard,
+                "--set",
+                &eid,
+            ],
+            &[("CONFORM_NOW", NOW)],
+        );
+        assert!(matches!(out.code, 0 | 1), "{}", out.all());
+        validate_reports(&root.path().join(&dir));
+        let report = read_json(&root.path().join(&dir).join("xx.json"));
+        assert_eq!(report["shard"], shard);
+        for c in cases(&report) {
+            // Every case (with all its repetitions) in exactly one shard.
+            let base = c["id"]
+                .as_str()
+                .unwrap()
+                .split('[')
+                .next()
+                .unwrap()
+                .to_string();
+            total += 1;
+            assert!(
+                seen.insert(c["id"].as_str().unwrap().to_string()),
+                "{base} twice"
+            );
+        }
+    }
+    assert_eq!(total, cases(&read_json(&full.join("xx.json"))).len());
+
+    let merged = root.path().join("merged");
+    let out = conform(
+        root.path(),
+        &["merge", "shard-1", "shard-2", "shard-3", "--out", "merged"],
+        &[],
+    );
+    out.assert_code(1);
+    validate_reports(&merged);
+    assert_eq!(read(&full, "xx.json"), read(&merged, "xx.json"));
+    assert_eq!(read(&full, "run.json"), read(&merged, "run.json"));
+}
+
+#[tokio::test]
+async fn an_empty_shard_is_fine() {
+    let server = server().await;
+    let root = Root::new();
+    root.suite(&suite());
+    let eid = format!("endpoints.eid={}", server.uri());
+    // With more shards than cases some are empty; they still write reports.
+    let out = conform(
+        root.path(),
+        &[
+            "run",
+            "--country",
+            "xx",
+            "--out",
+            "s",
+            "--shard",
+            "40/40",
+            "--case",
+            "scale/doc-1",
+            "--set",
+            &eid,
+        ],
+        &[("CONFORM_NOW", NOW)],
+    );
+    assert!(matches!(out.code, 0 | 1), "{}", out.all());
+    validate_reports(&root.path().join("s"));
+    let bad = conform(
+        root.path(),
+        &["run", "--country", "xx", "--shard", "4/3"],
+        &[],
+    );
+    bad.assert_code(2);
+    assert!(bad.stderr.contains("--shard"), "{}", bad.all());
+}
+
+#[tokio::test]
+async fn a_replayed_run_judges_as_the_recorded_one() {
+    let server = server().await;
+    let root = Root::with_profile("vars: { token: \"env:XX_TOKEN\" }\n");
+    let mut s = suite();
+    s.push_str(&format!(
+        "  - id: with-secret\n    title: A request that carries a secret\n    requirements: [{MUST}]\n    steps:\n      - request:\n          url: \"{{{{ profile.endpoints.eid }}}}/doc/1\"\n          headers: {{ Authorization: \"Bearer {{{{ profile.vars.token }}}}\" }}\n          query: {{ t: \"{{{{ profile.vars.token }}}}\" }}\n        checks:\n          - status: 200\n"
+    ));
+    root.suite(&s);
+    let eid = format!("endpoints.eid={}", server.uri());
+    let secret = "recorded-secret-value-42";
+    let out = conform(
+        root.path(),
+        &[
+            "run",
+            "--country",
+            "xx",
+            "--out",
+            "rec-out",
+            "--record",
+            "tape",
+            "--set",
+            &eid,
+        ],
+        &[("CONFORM_NOW", NOW), ("XX_TOKEN", secret)],
+    );
+    out.assert_code(1);
+    // The recordings hold placeholders, never the secret.
+    let tape = root.path().join("tape");
+    let files = files_under(&tape);
+    assert!(!files.is_empty());
+    let mut placeholder_seen = false;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        assert!(!text.contains(secret), "{} holds the secret", f.display());
+        placeholder_seen |= text.contains("«secret env:XX_TOKEN»");
+    }
+    assert!(placeholder_seen);
+
+    // Replay: no server, no secret set, the same verdicts.
+    drop(server);
+    let out = conform(
+        root.path(),
+        &[
+            "run",
+            "--country",
+            "xx",
+            "--out",
+            "replay-out",
+            "--replay",
+            "tape",
+            "--set",
+            &eid,
+        ],
+        &[("CONFORM_NOW", NOW)],
+    );
+    out.assert_code(1);
+    validate_reports(&root.path().join("replay-out"));
+    let verdicts = |dir: &str| -> Vec<(String, Value)> {
+        let r = read_json(&root.path().join(dir).join("xx.json"));
+        cases(&r)
+            .iter()
+            .map(|c| (c["id"].as_str().unwrap().to_string(), c["verdict"].clone()))
+            .collect()
+    };
+    assert_eq!(verdicts("rec-out"), verdicts("replay-out"));
+    let rec = read_json(&root.path().join("rec-out/xx.json"));
+    let rep = read_json(&root.path().join("replay-out/xx.json"));
+    assert_eq!(rec["requirements"], rep["requirements"]);
+}
+
+#[tokio::test]
+async fn a_request_with_no_recording_is_an_error_that_names_it() {
+    let root = Root::new();
+    root.suite(&suite());
+    std::fs::create_dir_all(root.path().join("empty-tape")).unwrap();
+    let out = conform(
+        root.path(),
+        &[
+            "run",
+            "--country",
+            "xx",
+            "--out",
+            "o",
+            "--replay",
+            "empty-tape",
+            "--case",
+            "scale/doc-1",
+            "--set",
+            "endpoints.eid=http://127.0.0.1:9",
+        ],
+        &[("CONFORM_NOW", NOW)],
+    );
+    out.assert_code(3);
+    let report = read_json(&root.path().join("o/xx.json"));
+    let c = case(&cases(&report), "doc-1");
+    assert_eq!(c["verdict"], "error");
+    assert!(
+        c["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no recording for GET http://127.0.0.1:9/doc/1"),
+        "{c:#?}"
+    );
+}
