@@ -9,6 +9,7 @@ mod body;
 mod header;
 mod identifier;
 mod json;
+mod jwks;
 mod schema;
 pub mod select;
 mod status;
@@ -129,6 +130,7 @@ pub const KINDS: &[(&str, Decoder)] = &[
     ("body", body::decode),
     ("time", time::decode),
     ("identifier", identifier::decode),
+    ("jwks", jwks::decode),
 ];
 
 /// A check as written in a suite.
