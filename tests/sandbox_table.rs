@@ -114,27 +114,35 @@ fn main() {
                 }
             }
             let (cc2, table2, verdicts2) = (cc.clone(), table.clone(), verdicts.clone());
-            trials.push(Trial::test(format!("{}/{}", cc.to_ascii_lowercase(), id), move || {
-                let mut wrong = Vec::new();
-                for r in &reqs {
-                    let Some((got, domain)) = verdicts2.get(r) else {
-                        wrong.push(format!("{r}: missing from the report"));
-                        continue;
-                    };
-                    match table2.get(&(cc2.clone(), r.clone())) {
-                        Some((want_domain, want)) => {
-                            if got != want || domain != want_domain {
-                                wrong.push(format!("{r}: {got} in {domain}, the table says {want} in {want_domain}"));
+            trials.push(Trial::test(
+                format!("{}/{}", cc.to_ascii_lowercase(), id),
+                move || {
+                    let mut wrong = Vec::new();
+                    for r in &reqs {
+                        let Some((got, domain)) = verdicts2.get(r) else {
+                            wrong.push(format!("{r}: missing from the report"));
+                            continue;
+                        };
+                        match table2.get(&(cc2.clone(), r.clone())) {
+                            Some((want_domain, want)) if got != want || domain != want_domain => {
+                                wrong.push(format!(
+                                    "{r}: {got} in {domain}, the table says {want} in {want_domain}"
+                                ));
                             }
+                            Some(_) => {}
+                            None if !matches!(got.as_str(), "pass" | "not_applicable") => {
+                                wrong.push(format!("{r}: {got}, but the table lists no deviation"));
+                            }
+                            None => {}
                         }
-                        None if !matches!(got.as_str(), "pass" | "not_applicable") => {
-                            wrong.push(format!("{r}: {got}, but the table lists no deviation"));
-                        }
-                        None => {}
                     }
-                }
-                if wrong.is_empty() { Ok(()) } else { Err(Failed::from(wrong.join("\n"))) }
-            }));
+                    if wrong.is_empty() {
+                        Ok(())
+                    } else {
+                        Err(Failed::from(wrong.join("\n")))
+                    }
+                },
+            ));
         }
     }
     let uncovered: Vec<String> = table
