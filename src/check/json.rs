@@ -335,9 +335,13 @@ impl JsonCheck {
                     } else {
                         results.iter().all(|r| r.2)
                     };
+                    // A pattern reads as /re/, not as a quoted string.
+                    let shown = match (verb, &expected) {
+                        ("matches", Value::String(re)) => re.clone(),
+                        _ => super::show(&expected),
+                    };
                     if ok {
-                        Outcome::pass(format!("`{path}` {verb} {}", super::show(&expected)))
-                            .expected(expected)
+                        Outcome::pass(format!("`{path}` {verb} {shown}")).expected(expected)
                     } else {
                         let (p, v, _) =
                             results.iter().find(|r| !r.2).copied().unwrap_or(results[0]);
@@ -346,12 +350,9 @@ impl JsonCheck {
                         } else {
                             super::show(v)
                         };
-                        Outcome::fail(format!(
-                            "`{path}` is {which}, expected it {verb} {}",
-                            super::show(&expected)
-                        ))
-                        .expected(expected)
-                        .at(at(p))
+                        Outcome::fail(format!("`{path}` is {which}, expected it {verb} {shown}"))
+                            .expected(expected)
+                            .at(at(p))
                     }
                 }
             };
