@@ -52,6 +52,8 @@ pub enum Filter {
     UrlEncode,
     Json,
     Default(Value),
+    /// RFC 8414 §3.1: `/.well-known/<name>` inserted between the host and the path.
+    WellKnown(String),
 }
 
 /// A value found for a variable, and whether it is a secret.
@@ -240,6 +242,14 @@ fn apply(filter: &Filter, value: Value) -> Result<Value, String> {
             Value::String(url::form_urlencoded::byte_serialize(text(&value).as_bytes()).collect())
         }
         Filter::Json => Value::String(value.to_string()),
+        Filter::WellKnown(name) => {
+            let text = text(&value);
+            let mut url = url::Url::parse(&text)
+                .map_err(|e| format!("well_known: `{text}` is not a URL: {e}"))?;
+            let path = url.path().trim_end_matches('/').to_string();
+            url.set_path(&format!("/.well-known/{name}{path}"));
+            Value::String(url.to_string())
+        }
         Filter::Default(_) => value,
     })
 }
@@ -324,6 +334,7 @@ fn parse_filter(src: &str) -> Result<Filter, String> {
         "upper" => Filter::Upper,
         "urlencode" => Filter::UrlEncode,
         "json" => Filter::Json,
+        "well_known" => Filter::WellKnown(string_arg()?),
         "default" => {
             let a = arg.ok_or("filter `default` takes one argument")?;
             let a = a.replace('\'', "\"");
@@ -441,6 +452,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out.value, json!("fi"));
+    }
+
+    #[test]
+    fn well_known_inserts_between_host_and_path() {
+        let f = |issuer: &str| {
+            render(
+                json!("{{ profile.i | well_known('oauth-authorization-server') }}"),
+                json!({"profile": {"i": issuer}}),
+            )
+            .unwrap()
+            .value
+        };
+        assert_eq!(
+            f("https://as.test/"),
+            json!("https://as.test/.well-known/oauth-authorization-server")
+        );
+        assert_eq!(
+            f("https://as.test:8443/tenant/1"),
+            json!("https://as.test:8443/.well-known/oauth-authorization-server/tenant/1")
+        );
     }
 
     #[test]
