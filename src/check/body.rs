@@ -64,36 +64,21 @@ impl CheckKind for BodyCheck {
             })
         };
         match &self.0 {
-            Op::Contains(t) => match needle(t) {
-                Ok(n) => Outcome::judge(
-                    text.contains(&n),
-                    format!(
-                        "the body {} {}",
-                        if text.contains(&n) {
-                            "contains"
-                        } else {
-                            "does not contain"
-                        },
-                        super::show(&n.clone().into())
-                    ),
-                )
-                .expected(n),
-                Err(o) => o,
-            },
-            Op::NotContains(t) => match needle(t) {
-                Ok(n) => Outcome::judge(
-                    !text.contains(&n),
-                    format!(
-                        "the body {} {}",
-                        if text.contains(&n) {
-                            "contains"
-                        } else {
-                            "does not contain"
-                        },
-                        super::show(&n.clone().into())
-                    ),
-                )
-                .expected(n),
+            Op::Contains(t) | Op::NotContains(t) => match needle(t) {
+                Ok(n) => {
+                    let found = text.contains(&n);
+                    let wanted = matches!(self.0, Op::Contains(_));
+                    let verb = if found {
+                        "contains"
+                    } else {
+                        "does not contain"
+                    };
+                    Outcome::judge(
+                        found == wanted,
+                        format!("the body {verb} {}", super::show(&n.clone().into())),
+                    )
+                    .expected(n)
+                }
                 Err(o) => o,
             },
             Op::Matches(re) => {

@@ -182,21 +182,7 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
         strict: args.strict,
         shard: args.shard.map(|s| s.to_string()),
         exit_code: code,
-        countries: reports
-            .iter()
-            .map(|r| RunCountry {
-                code: r.country.code.clone(),
-                name: r.country.name.clone(),
-                verdict: r.verdict,
-                musts_waived: r.musts_waived,
-                domains: r
-                    .domains
-                    .iter()
-                    .map(|d| (d.domain.clone(), d.verdict))
-                    .collect(),
-                report: format!("{}.json", r.country.code.to_ascii_lowercase()),
-            })
-            .collect(),
+        countries: reports.iter().map(RunCountry::of).collect(),
     };
     if let Err(e) = write_reports_signed(&args.out, &reports, &run, signer.as_ref()) {
         eprintln!(

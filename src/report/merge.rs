@@ -221,20 +221,6 @@ pub fn run_of(reports: &[CountryReport], runs: &[RunReport]) -> RunReport {
         strict,
         shard: None,
         exit_code: exit_code(&verdicts, !complete, strict),
-        countries: reports
-            .iter()
-            .map(|r| RunCountry {
-                code: r.country.code.clone(),
-                name: r.country.name.clone(),
-                verdict: r.verdict,
-                musts_waived: r.musts_waived,
-                domains: r
-                    .domains
-                    .iter()
-                    .map(|d| (d.domain.clone(), d.verdict))
-                    .collect(),
-                report: format!("{}.json", r.country.code.to_ascii_lowercase()),
-            })
-            .collect(),
+        countries: reports.iter().map(RunCountry::of).collect(),
     }
 }

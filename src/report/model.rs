@@ -295,6 +295,24 @@ pub struct RunCountry {
     pub report: String,
 }
 
+impl RunCountry {
+    /// A country's line in `run.json`, from its report.
+    pub fn of(r: &CountryReport) -> RunCountry {
+        RunCountry {
+            code: r.country.code.clone(),
+            name: r.country.name.clone(),
+            verdict: r.verdict,
+            musts_waived: r.musts_waived,
+            domains: r
+                .domains
+                .iter()
+                .map(|d| (d.domain.clone(), d.verdict))
+                .collect(),
+            report: format!("{}.json", r.country.code.to_ascii_lowercase()),
+        }
+    }
+}
+
 /// The whole run: `run.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunReport {
