@@ -163,6 +163,14 @@ pub fn string_list(node: &Node, what: &str, diags: &mut Diagnostics) -> Vec<(Str
     }
 }
 
+/// A list of strings, their positions dropped.
+pub fn strings(node: &Node, what: &str, diags: &mut Diagnostics) -> Vec<String> {
+    string_list(node, what, diags)
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect()
+}
+
 pub fn list<'n>(node: &'n Node, what: &str, diags: &mut Diagnostics) -> &'n [Node] {
     match &node.value {
         Value::Seq(items) => items,

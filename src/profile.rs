@@ -148,21 +148,11 @@ pub fn decode(root: &Node, file: &str, diags: &mut Diagnostics) -> Option<Profil
         .and_then(|n| decode::string(n, "a name", diags));
     let languages = f
         .required("languages", root, diags)
-        .map(|n| {
-            decode::string_list(n, "language codes", diags)
-                .into_iter()
-                .map(|(s, _)| s)
-                .collect()
-        })
+        .map(|n| decode::strings(n, "language codes", diags))
         .unwrap_or_default();
     let capabilities = f
         .required("capabilities", root, diags)
-        .map(|n| {
-            decode::string_list(n, "capabilities", diags)
-                .into_iter()
-                .map(|(s, _)| s)
-                .collect()
-        })
+        .map(|n| decode::strings(n, "capabilities", diags))
         .unwrap_or_default();
     let default_environment = f
         .get("default_environment")

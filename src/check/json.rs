@@ -95,10 +95,7 @@ fn decode_check(node: &Node, path_required: bool, diags: &mut Diagnostics) -> Op
         ops.push(Op::Matches(re));
     }
     if let Some(n) = f.get("type") {
-        let types: Vec<String> = crate::decode::string_list(n, "JSON types", diags)
-            .into_iter()
-            .map(|(s, _)| s)
-            .collect();
+        let types: Vec<String> = crate::decode::strings(n, "JSON types", diags);
         for t in &types {
             if !TYPES.contains(&t.as_str()) {
                 let mut d = Diagnostic::new(format!("unknown JSON type `{t}`")).at(&n.loc);

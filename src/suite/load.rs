@@ -176,12 +176,7 @@ pub fn suite(
         .unwrap_or_default();
     let applies_to = f
         .get("applies_to")
-        .map(|n| {
-            decode::string_list(n, "capabilities", diags)
-                .into_iter()
-                .map(|(s, _)| s)
-                .collect()
-        })
+        .map(|n| decode::strings(n, "capabilities", diags))
         .unwrap_or_default();
     let requirements = f
         .get("requirements")
@@ -253,12 +248,7 @@ fn case(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> Option<
         .and_then(|n| decode::string(n, "a title", diags));
     let tags = f
         .get("tags")
-        .map(|n| {
-            decode::string_list(n, "tags", diags)
-                .into_iter()
-                .map(|(s, _)| s)
-                .collect()
-        })
+        .map(|n| decode::strings(n, "tags", diags))
         .unwrap_or_default();
     let requirements = f
         .get("requirements")
@@ -266,12 +256,7 @@ fn case(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> Option<
         .unwrap_or_default();
     let needs = f
         .get("needs")
-        .map(|n| {
-            decode::string_list(n, "capabilities", diags)
-                .into_iter()
-                .map(|(s, _)| s)
-                .collect()
-        })
+        .map(|n| decode::strings(n, "capabilities", diags))
         .unwrap_or_default();
     let for_each = f.get("for_each").and_then(|n| {
         let s = decode::string(n, "a profile list such as `profile.languages`", diags)?;
