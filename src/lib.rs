@@ -23,6 +23,7 @@ pub mod project;
 pub mod report;
 pub mod sandbox;
 pub mod schemas;
+pub mod shutdown;
 pub mod suite;
 pub mod template;
 pub mod verdict;

@@ -54,8 +54,10 @@ pub fn run(root: Root, args: &SandboxArgs) -> i32 {
             eprintln!("error: cannot write the CA to {}: {e}", ca_path.display());
             return 3;
         }
+        // Listening before the banner: whoever reads it may stop us at once.
+        let stopped = crate::shutdown::listen();
         print_banner(&handle, &ca_path);
-        wait_for_signal().await;
+        stopped.await;
         handle.stop();
         if temporary {
             let _ = std::fs::remove_file(&ca_path);
@@ -106,28 +108,6 @@ fn print_banner(handle: &SandboxHandle, ca: &std::path::Path) {
     out.push_str("Ctrl-C stops it.\n");
     print!("{out}");
     let _ = std::io::stdout().flush();
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 /// `run --sandbox`: load the sandbox's data, start it on free loopback

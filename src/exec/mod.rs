@@ -171,21 +171,7 @@ pub async fn execute(
 
 /// Drive the tasks to the end, or stop at Ctrl-C / SIGTERM (dropping the cases in flight).
 async fn run_until_signal(mut tasks: impl futures::Stream<Item = ()> + Unpin) -> bool {
-    let signal = async {
-        #[cfg(unix)]
-        {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    };
+    let signal = crate::shutdown::listen();
     tokio::pin!(signal);
     loop {
         tokio::select! {
