@@ -200,7 +200,8 @@ impl Template {
     }
 }
 
-struct NoVars;
+/// A scope with no variables.
+pub struct NoVars;
 impl Vars for NoVars {
     fn lookup(&self, _: &[String]) -> Result<Option<Found>, String> {
         Ok(None)

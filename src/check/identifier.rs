@@ -446,6 +446,7 @@ mod tests {
             &EvalContext {
                 vars: &Profile,
                 schemas: &registry,
+                request: None,
             },
         )
     }

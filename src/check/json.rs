@@ -486,15 +486,8 @@ impl JsonCheck {
 mod tests {
     use super::*;
     use crate::schemas::SchemaRegistry;
-    use crate::template::{Found, Vars};
+    use crate::template::NoVars;
     use std::time::Duration;
-
-    struct NoVars;
-    impl Vars for NoVars {
-        fn lookup(&self, _: &[String]) -> Result<Option<Found>, String> {
-            Ok(None)
-        }
-    }
 
     fn run(check_yaml: &str, body: Value) -> Outcome {
         let src = crate::diag::SourceFile::new("t.yaml", check_yaml);
@@ -514,6 +507,7 @@ mod tests {
             &EvalContext {
                 vars: &NoVars,
                 schemas: &registry,
+                request: None,
             },
         )
     }
@@ -580,6 +574,7 @@ mod tests {
             &EvalContext {
                 vars: &NoVars,
                 schemas: &registry,
+                request: None,
             },
         );
         assert_eq!(out.status, crate::check::Status::Error);

@@ -535,6 +535,7 @@ mod tests {
             &EvalContext {
                 vars: &Algs,
                 schemas: &registry,
+                request: None,
             },
         )
     }

@@ -6,6 +6,7 @@
 //! against every response it applies to.
 
 mod body;
+mod certificate;
 mod header;
 mod identifier;
 mod json;
@@ -14,6 +15,7 @@ mod schema;
 pub mod select;
 mod status;
 mod time;
+pub mod xml;
 
 use std::fmt::Debug;
 
@@ -101,6 +103,8 @@ impl Outcome {
 pub struct EvalContext<'a> {
     pub vars: &'a dyn Vars,
     pub schemas: &'a SchemaRegistry,
+    /// The request the answer is to, when one was sent (a SOAP answer echoes its header).
+    pub request: Option<&'a crate::exchange::Request>,
 }
 
 /// One kind of check.
@@ -131,6 +135,8 @@ pub const KINDS: &[(&str, Decoder)] = &[
     ("time", time::decode),
     ("identifier", identifier::decode),
     ("jwks", jwks::decode),
+    ("xml", xml::decode),
+    ("certificate", certificate::decode),
 ];
 
 /// A check as written in a suite.

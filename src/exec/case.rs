@@ -267,6 +267,7 @@ async fn exchange(country: &Country, step: &Step, vars: &CaseVars<'_>) -> Exchan
     let cx = EvalContext {
         vars,
         schemas: &country.schemas,
+        request: None,
     };
     let request = match build_request(step, vars) {
         Ok(r) => r,
@@ -371,6 +372,10 @@ fn judge(
     cx: &EvalContext<'_>,
     redactor: &super::secrets::Redactor,
 ) -> Exchanged {
+    let cx = &EvalContext {
+        request: Some(request),
+        ..*cx
+    };
     // An unexpected status decides the step: the other checks would only
     // report the symptoms ("selected nothing"), so they are not judged.
     let status_failure = step
@@ -421,6 +426,16 @@ fn judge(
                     selected.into_iter().next().map(|(_, v)| v.clone())
                 }
             }),
+            CaptureSource::Xml { xpath, all } => {
+                xpath.strings(&response.text()).ok().and_then(|found| {
+                    let mut found = found.into_iter().map(Value::String);
+                    if *all {
+                        Some(Value::Array(found.collect()))
+                    } else {
+                        found.next()
+                    }
+                })
+            }
         };
         if let Some(value) = value {
             if capture.secret {

@@ -453,10 +453,12 @@ fn capture(name: String, node: &Node, diags: &mut Diagnostics) -> Option<Capture
     }
     let mut f = Fields::new(
         node,
-        "a capture (a JSONPath, or a mapping with `path` or `header`)",
+        "a capture (a JSONPath, or a mapping with `path`, `xpath` or `header`)",
         diags,
     )?;
     let path = f.get("path");
+    let xpath = f.get("xpath");
+    let namespaces = f.get("namespaces");
     let header = f.get("header");
     let all = f
         .get("all")
@@ -466,15 +468,25 @@ fn capture(name: String, node: &Node, diags: &mut Diagnostics) -> Option<Capture
         .get("secret")
         .and_then(|n| decode::boolean(n, "`secret`", diags));
     f.finish(diags);
-    let source = match (path, header) {
-        (Some(p), None) => {
+    if let (Some(n), None) = (namespaces, xpath) {
+        diags.push(
+            Diagnostic::new("`namespaces` binds the prefixes of an `xpath`; this capture has none")
+                .at(&n.loc),
+        );
+    }
+    let source = match (path, xpath, header) {
+        (None, Some(x), None) => CaptureSource::Xml {
+            xpath: check::xml::XPath::decode(x, namespaces, diags)?,
+            all,
+        },
+        (Some(p), None, None) => {
             let text = decode::string(p, "a JSONPath", diags)?;
             CaptureSource::Json {
                 selector: check::select::Selector::parse(&text, &p.loc, diags)?,
                 all,
             }
         }
-        (None, Some(h)) => {
+        (None, None, Some(h)) => {
             let h = decode::string(h, "a header name", diags)?;
             let by_header = secret_by_name(&h);
             return Some(Capture {
@@ -486,7 +498,8 @@ fn capture(name: String, node: &Node, diags: &mut Diagnostics) -> Option<Capture
         }
         _ => {
             diags.push(
-                Diagnostic::new("a capture takes exactly one of `path` or `header`").at(&node.loc),
+                Diagnostic::new("a capture takes exactly one of `path`, `xpath` or `header`")
+                    .at(&node.loc),
             );
             return None;
         }

@@ -190,6 +190,11 @@ pub enum CaptureSource {
         selector: crate::check::select::Selector,
         all: bool,
     },
+    /// An XPath selection on an XML answer: the text of the first item, or of every one with `all`.
+    Xml {
+        xpath: crate::check::xml::XPath,
+        all: bool,
+    },
     Header(String),
 }
 
