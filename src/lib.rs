@@ -10,6 +10,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod decode;
 pub mod diag;

@@ -175,7 +175,11 @@ fn from_body(body: &[u8]) -> Result<Vec<Vec<u8>>, String> {
 
 impl CertificateCheck {
     /// The certificates the check reads, DER, or why there are none to judge.
-    fn certificates(&self, response: &Response) -> Result<Vec<Vec<u8>>, Outcome> {
+    fn certificates(
+        &self,
+        response: &Response,
+        cx: &EvalContext<'_>,
+    ) -> Result<Vec<Vec<u8>>, Outcome> {
         match &self.source {
             Source::Tls => match response.peer_certificates.first() {
                 Some(leaf) => Ok(vec![leaf.clone()]),
@@ -186,7 +190,7 @@ impl CertificateCheck {
             Source::Body => from_body(&response.body).map_err(Outcome::fail),
             Source::Xml(xpath) => {
                 let texts = xpath
-                    .strings(&response.text())
+                    .strings(&response.text(), cx.vars)
                     .map_err(|e| Outcome::error(format!("cannot check `{}`: {e}", xpath.text())))?;
                 texts
                     .iter()
@@ -229,6 +233,16 @@ impl CertificateCheck {
         }
     }
 
+    /// Where the certificates were read, for the report's `at`.
+    fn at(&self) -> Option<String> {
+        match &self.source {
+            Source::Tls => Some("TLS handshake".into()),
+            Source::Body => None,
+            Source::Xml(x) => Some(x.text().to_string()),
+            Source::Json(s) => Some(s.text().to_string()),
+        }
+    }
+
     fn where_from(&self) -> String {
         match &self.source {
             Source::Tls => "the TLS certificate".into(),
@@ -244,22 +258,37 @@ impl CheckKind for CertificateCheck {
         "certificate"
     }
 
-    fn evaluate(&self, response: &Response, _: &EvalContext<'_>) -> Outcome {
-        let ders = match self.certificates(response) {
+    fn templates(&self) -> Vec<&crate::template::Template> {
+        match &self.source {
+            Source::Xml(x) => vec![x.template()],
+            _ => Vec::new(),
+        }
+    }
+
+    fn evaluate(&self, response: &Response, cx: &EvalContext<'_>) -> Outcome {
+        let ders = match self.certificates(response, cx) {
             Ok(d) => d,
             Err(o) => return o,
         };
-        let from = self.where_from();
+        let at = self.at();
+        let noun = match self.source {
+            Source::Tls => "the TLS certificate",
+            _ => "the certificate",
+        };
         if ders.is_empty() {
-            return Outcome::fail(format!("{from} holds no certificate")).expected("a certificate");
+            return with_at(
+                Outcome::fail(format!("{} holds no certificate", self.where_from()))
+                    .expected("a certificate"),
+                &at,
+            );
         }
-        let now = Utc::now();
+        let now = crate::clock::now_lenient();
         let results: Vec<Outcome> = ders
             .iter()
             .enumerate()
             .map(|(i, der)| {
                 let name = if ders.len() == 1 {
-                    "the certificate".to_string()
+                    noun.to_string()
                 } else {
                     format!("certificate {} of {}", i + 1, ders.len())
                 };
@@ -272,24 +301,33 @@ impl CheckKind for CertificateCheck {
         } else {
             failed == 0
         };
-        let mut first_bad = results.iter().find(|o| o.status != Status::Pass).cloned();
-        if ok {
-            let good = results.into_iter().find(|o| o.status == Status::Pass);
-            let mut o = good.unwrap_or_else(|| Outcome::pass("holds"));
-            o.message = format!("{from}: {}", o.message);
-            return o;
-        }
-        let mut o = first_bad.take().unwrap_or_else(|| Outcome::fail("fails"));
-        o.message = if self.any {
-            format!(
-                "{from}: none of the {} certificates holds; {}",
-                ders.len(),
-                o.message
-            )
+        let outcome = if ok {
+            results
+                .into_iter()
+                .find(|o| o.status == Status::Pass)
+                .unwrap_or_else(|| Outcome::pass("holds"))
         } else {
-            format!("{from}: {}", o.message)
+            let mut o = results
+                .into_iter()
+                .find(|o| o.status != Status::Pass)
+                .unwrap_or_else(|| Outcome::fail("fails"));
+            if self.any {
+                o.message = format!(
+                    "none of the {} certificates holds: {}",
+                    ders.len(),
+                    o.message
+                );
+            }
+            o
         };
-        o
+        with_at(outcome, &at)
+    }
+}
+
+fn with_at(o: Outcome, at: &Option<String>) -> Outcome {
+    match at {
+        Some(a) => o.at(a.clone()),
+        None => o,
     }
 }
 

@@ -14,9 +14,9 @@ use xee_xpath::context::StaticContextBuilder;
 use xee_xpath::{Documents, Queries, Query};
 
 use super::{CheckKind, DecodeContext, EvalContext, Outcome};
-use crate::diag::{Diagnostic, Diagnostics, Loc};
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::exchange::Response;
-use crate::template::Template;
+use crate::template::{Found, Template, Vars};
 use crate::yaml::{Node, Value as Y};
 
 /// Prefixes every XML check knows without declaring them.
@@ -36,11 +36,26 @@ pub const KNOWN_NAMESPACES: &[(&str, &str)] = &[
     ("xsd", "http://www.w3.org/2001/XMLSchema"),
 ];
 
-/// A compiled-at-load XPath with its namespace bindings.
+/// An XPath with its namespace bindings. It may hold `{{ … }}` templates
+/// (`//md:EntityDescriptor[@entityID = '{{ profile.saml.entity_id }}']`),
+/// rendered before it is compiled.
 #[derive(Debug, Clone)]
 pub struct XPath {
+    template: Template,
+    /// As written, for messages.
     source: String,
     namespaces: Vec<(String, String)>,
+}
+
+/// Fills every variable with a name, to compile a templated path at load.
+struct Placeholders;
+impl Vars for Placeholders {
+    fn lookup(&self, _: &[String]) -> Result<Option<Found>, String> {
+        Ok(Some(Found {
+            value: Value::String("x".into()),
+            secret: false,
+        }))
+    }
 }
 
 impl XPath {
@@ -71,11 +86,17 @@ impl XPath {
                 bound.push((prefix, uri));
             }
         }
+        let before = diags.len();
+        let template = Template::from_node(path, diags);
+        if diags.len() > before {
+            return None;
+        }
         let xpath = XPath {
+            template,
             source,
             namespaces: bound,
         };
-        if let Err(e) = xpath.compile() {
+        if let Err(e) = xpath.render(&Placeholders).and_then(|t| xpath.compile(&t)) {
             diags.push(
                 Diagnostic::new(format!("invalid XPath `{}`: {e}", xpath.source))
                     .at(&path.loc)
@@ -97,7 +118,19 @@ impl XPath {
         &self.source
     }
 
-    fn compile(&self) -> Result<xee_xpath::query::SequenceQuery, String> {
+    pub fn template(&self) -> &Template {
+        &self.template
+    }
+
+    fn render(&self, vars: &dyn Vars) -> Result<String, String> {
+        let r = self.template.render(vars)?;
+        Ok(match r.value {
+            Value::String(s) => s,
+            other => other.to_string(),
+        })
+    }
+
+    fn compile(&self, text: &str) -> Result<xee_xpath::query::SequenceQuery, String> {
         let mut builder = StaticContextBuilder::default();
         builder.namespaces(
             self.namespaces
@@ -105,24 +138,27 @@ impl XPath {
                 .map(|(p, u)| (p.as_str(), u.as_str())),
         );
         Queries::new(builder)
-            .sequence(&self.source)
+            .sequence(text)
             .map_err(|e| e.to_string())
     }
 
     /// The string value of every item the path selects in `xml`, in document order.
-    pub fn strings(&self, xml: &str) -> Result<Vec<String>, String> {
-        let query = self.compile()?;
+    pub fn strings(&self, xml: &str, vars: &dyn Vars) -> Result<Vec<String>, String> {
+        let text = self.render(vars)?;
+        let query = self
+            .compile(&text)
+            .map_err(|e| format!("`{text}` is not a valid XPath: {e}"))?;
         let mut documents = Documents::new();
         let doc = parse(&mut documents, xml)?;
         let sequence = query
             .execute(&mut documents, doc)
-            .map_err(|e| format!("`{}` cannot be evaluated: {e}", self.source))?;
+            .map_err(|e| format!("`{text}` cannot be evaluated: {e}"))?;
         let xot = documents.xot();
         sequence
             .iter()
             .map(|item| {
                 item.string_value(xot)
-                    .map_err(|e| format!("`{}` selected a value with no text: {e}", self.source))
+                    .map_err(|e| format!("`{text}` selected a value with no text: {e}"))
             })
             .collect()
     }
@@ -267,12 +303,11 @@ impl CheckKind for XmlCheck {
     fn templates(&self) -> Vec<&Template> {
         match self {
             XmlCheck::WellFormed => Vec::new(),
-            XmlCheck::Path { ops, .. } => ops
-                .iter()
-                .filter_map(|op| match op {
+            XmlCheck::Path { xpath, ops, .. } => std::iter::once(xpath.template())
+                .chain(ops.iter().filter_map(|op| match op {
                     Op::Equals(t) | Op::OneOf(t) => Some(t),
                     _ => None,
-                })
+                }))
                 .collect(),
         }
     }
@@ -290,7 +325,7 @@ impl CheckKind for XmlCheck {
                 any,
                 if_present,
             } => {
-                let values = match xpath.strings(&text) {
+                let values = match xpath.strings(&text, cx.vars) {
                     Ok(v) => v,
                     Err(e) => {
                         return Outcome::error(format!("cannot check `{}`: {e}", xpath.text()))
@@ -428,15 +463,6 @@ fn holds(
     }
 }
 
-/// Read an XPath written in a capture or another check kind, with the known prefixes.
-pub fn xpath_at(text: &str, loc: &Loc, diags: &mut Diagnostics) -> Option<XPath> {
-    let node = Node {
-        value: Y::Str(text.to_string()),
-        loc: loc.clone(),
-    };
-    XPath::decode(&node, None, diags)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -538,6 +564,43 @@ mod tests {
         assert_eq!(o.status, super::super::Status::Fail);
         let o = run("{ well_formed: true }", METADATA);
         assert_eq!(o.status, super::super::Status::Pass);
+    }
+
+    #[test]
+    fn paths_may_name_profile_values() {
+        struct Entity;
+        impl Vars for Entity {
+            fn lookup(&self, path: &[String]) -> Result<Option<Found>, String> {
+                Ok((path.join(".") == "profile.saml.entity_id").then(|| Found {
+                    value: Value::String("https://idp.example.test/".into()),
+                    secret: false,
+                }))
+            }
+        }
+        let yaml = "{ path: \"//md:EntityDescriptor[@entityID = '{{ profile.saml.entity_id }}']/md:IDPSSODescriptor\", count: 1 }";
+        let schemas = crate::schemas::SchemaRegistry::new(&[], &mut Diagnostics::default());
+        let r = Response::new(200, vec![], METADATA.as_bytes().to_vec(), Duration::ZERO);
+        let c = check(yaml).unwrap();
+        assert_eq!(c.templates().len(), 1);
+        let o = c.evaluate(
+            &r,
+            &EvalContext {
+                vars: &Entity,
+                schemas: &schemas,
+                request: None,
+            },
+        );
+        assert_eq!(o.status, super::super::Status::Pass, "{}", o.message);
+        // Another entity: nothing selected.
+        let o = c.evaluate(
+            &r,
+            &EvalContext {
+                vars: &NoVars,
+                schemas: &schemas,
+                request: None,
+            },
+        );
+        assert_ne!(o.status, super::super::Status::Pass, "{}", o.message);
     }
 
     #[test]

@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-
 use crate::cli::{OutputFormat, RunArgs};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::display::{Progress, summary};
@@ -18,16 +16,6 @@ use crate::report::model::*;
 use crate::report::sign::Signer;
 use crate::report::write::write_reports_signed;
 use crate::verdict::exit_code;
-
-/// The run's clock: `CONFORM_NOW` (RFC 3339) lets tests fix it.
-fn now() -> Result<DateTime<Utc>, String> {
-    match std::env::var("CONFORM_NOW") {
-        Ok(s) => DateTime::parse_from_rfc3339(&s)
-            .map(|d| d.with_timezone(&Utc))
-            .map_err(|e| format!("CONFORM_NOW `{s}` is not an RFC 3339 time: {e}")),
-        Err(_) => Ok(Utc::now()),
-    }
-}
 
 fn parse_sets(sets: &[String], diags: &mut Diagnostics) -> Vec<(String, serde_json::Value)> {
     sets.iter()
@@ -49,7 +37,7 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
     // The run's own duration comes from a monotonic clock, so that a fixed
     // CONFORM_NOW still gives true durations.
     let clock = std::time::Instant::now();
-    let started = match now() {
+    let started = match crate::clock::now() {
         Ok(t) => t,
         Err(e) => return super::bad_input(&Diagnostics(vec![Diagnostic::new(e)])),
     };

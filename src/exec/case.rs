@@ -426,16 +426,17 @@ fn judge(
                     selected.into_iter().next().map(|(_, v)| v.clone())
                 }
             }),
-            CaptureSource::Xml { xpath, all } => {
-                xpath.strings(&response.text()).ok().and_then(|found| {
+            CaptureSource::Xml { xpath, all } => xpath
+                .strings(&response.text(), cx.vars)
+                .ok()
+                .and_then(|found| {
                     let mut found = found.into_iter().map(Value::String);
                     if *all {
                         Some(Value::Array(found.collect()))
                     } else {
                         found.next()
                     }
-                })
-            }
+                }),
         };
         if let Some(value) = value {
             if capture.secret {

@@ -222,6 +222,11 @@ impl Step {
         if let Some(r) = &self.repeat {
             out.extend(r.until.kind.templates());
         }
+        for c in &self.captures {
+            if let CaptureSource::Xml { xpath, .. } = &c.source {
+                out.push(xpath.template());
+            }
+        }
         out
     }
 }
