@@ -139,7 +139,7 @@ impl XPath {
         );
         Queries::new(builder)
             .sequence(text)
-            .map_err(|e| e.to_string())
+            .map_err(|e| explain(&e, text))
     }
 
     /// The string value of every item the path selects in `xml`, in document order.
@@ -152,16 +152,43 @@ impl XPath {
         let doc = parse(&mut documents, xml)?;
         let sequence = query
             .execute(&mut documents, doc)
-            .map_err(|e| format!("`{text}` cannot be evaluated: {e}"))?;
+            .map_err(|e| format!("`{text}` cannot be evaluated: {}", explain(&e, &text)))?;
         let xot = documents.xot();
         sequence
             .iter()
             .map(|item| {
                 item.string_value(xot)
-                    .map_err(|e| format!("`{text}` selected a value with no text: {e}"))
+                    .map_err(|e| format!("`{text}` selected a value with no text ({e})"))
             })
             .collect()
     }
+}
+
+/// An XPath engine error in words, with the part of the expression it points at.
+fn explain(e: &xee_xpath::error::Error, text: &str) -> String {
+    let code = e.error.to_string();
+    let code = code
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let what = match code.as_str() {
+        "XPST0081" => "a namespace prefix that is not bound (declare it under `namespaces:`)",
+        "XPST0003" => "a syntax error",
+        "XPST0017" => "an unknown function, or a wrong number of arguments",
+        "XPST0008" => "an unknown variable",
+        "XPTY0004" | "XPTY0020" => "a type error",
+        "XPDY0002" => "no context item",
+        _ => "an error",
+    };
+    let near = e
+        .span
+        .map(|s| s.range())
+        .and_then(|r| text.get(r))
+        .filter(|t| !t.is_empty())
+        .map(|t| format!(" at `{t}`"))
+        .unwrap_or_default();
+    format!("{what}{near} ({code})")
 }
 
 /// Parse a document, refusing DTDs: no entity expansion, ever.
