@@ -54,6 +54,10 @@ pub enum Filter {
     Default(Value),
     /// RFC 8414 §3.1: `/.well-known/<name>` inserted between the host and the path.
     WellKnown(String),
+    /// `split('/')`: a string into a list of its pieces.
+    Split(String),
+    /// `at(2)`: the item at a position of a list, from 0; `at(-1)` is the last.
+    At(i64),
 }
 
 /// A value found for a variable, and whether it is a secret.
@@ -251,6 +255,25 @@ fn apply(filter: &Filter, value: Value) -> Result<Value, String> {
             url.set_path(&format!("/.well-known/{name}{path}"));
             Value::String(url.to_string())
         }
+        Filter::Split(sep) => Value::Array(
+            text(&value)
+                .split(sep.as_str())
+                .map(|p| Value::String(p.to_string()))
+                .collect(),
+        ),
+        Filter::At(i) => {
+            let Value::Array(items) = value else {
+                return Err(format!(
+                    "at({i}) needs a list, such as `… | split('/') | at({i})`"
+                ));
+            };
+            let n = items.len() as i64;
+            let at = if *i < 0 { n + i } else { *i };
+            if at < 0 || at >= n {
+                return Err(format!("at({i}): the list has {n} item(s)"));
+            }
+            items[at as usize].clone()
+        }
         Filter::Default(_) => value,
     })
 }
@@ -336,6 +359,11 @@ fn parse_filter(src: &str) -> Result<Filter, String> {
         "urlencode" => Filter::UrlEncode,
         "json" => Filter::Json,
         "well_known" => Filter::WellKnown(string_arg()?),
+        "split" => Filter::Split(string_arg()?).check_split()?,
+        "at" => Filter::At(
+            arg.and_then(|a| a.parse().ok())
+                .ok_or("filter `at` takes a whole number, such as `at(0)` or `at(-1)`")?,
+        ),
         "default" => {
             let a = arg.ok_or("filter `default` takes one argument")?;
             let a = a.replace('\'', "\"");
@@ -353,6 +381,9 @@ fn parse_filter(src: &str) -> Result<Filter, String> {
                 "urlencode",
                 "json",
                 "default",
+                "well_known",
+                "split",
+                "at",
             ];
             let hint = crate::diag::did_you_mean(other, known)
                 .map(|s| format!("; did you mean `{s}`?"))
@@ -360,6 +391,15 @@ fn parse_filter(src: &str) -> Result<Filter, String> {
             return Err(format!("unknown filter `{other}`{hint}"));
         }
     })
+}
+
+impl Filter {
+    fn check_split(self) -> Result<Filter, String> {
+        match &self {
+            Filter::Split(sep) if sep.is_empty() => Err("`split('')` needs a separator".into()),
+            _ => Ok(self),
+        }
+    }
 }
 
 /// Split on `sep` outside quotes and parentheses.
@@ -453,6 +493,31 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out.value, json!("fi"));
+    }
+
+    #[test]
+    fn split_and_at_take_identifier_parts() {
+        let vars =
+            json!({"profile": {"client": "FI-TEST/GOV/0245437-2/conform", "member": "EE/COM/123"}});
+        let part = |t: &str| render(json!(t), vars.clone()).map(|r| r.value);
+        assert_eq!(
+            part("{{ profile.client | split('/') | at(2) }}").unwrap(),
+            json!("0245437-2")
+        );
+        assert_eq!(
+            part("{{ profile.client | split('/') | at(-1) }}").unwrap(),
+            json!("conform")
+        );
+        assert_eq!(
+            part("{{ profile.member | split('/') }}").unwrap(),
+            json!(["EE", "COM", "123"])
+        );
+        let e = part("{{ profile.member | split('/') | at(3) }}").unwrap_err();
+        assert!(e.contains("has 3 item(s)"), "{e}");
+        let e = part("{{ profile.member | at(0) }}").unwrap_err();
+        assert!(e.contains("needs a list"), "{e}");
+        assert!(parse_filter("at(x)").is_err());
+        assert!(parse_filter("split('')").is_err());
     }
 
     #[test]

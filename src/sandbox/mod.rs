@@ -348,10 +348,16 @@ async fn answer(State(conn): State<Connection>, req: Request) -> Response {
         })
         .unwrap_or_default();
     let method = req.method().as_str().to_string();
-    let found =
-        conn.served
-            .routes
-            .find(conn.served.scheme, &host, &method, req.uri().path(), &query);
+    let path = req.uri().path().to_string();
+    // Routes may match on the body (SOAP answers every operation at one URL);
+    // the sandbox reads at most 1 MiB of it.
+    let body = axum::body::to_bytes(req.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
+    let found = conn
+        .served
+        .routes
+        .find(conn.served.scheme, &host, &method, &path, &query, &body);
     let Some(route) = found else {
         return Response::builder()
             .status(StatusCode::NOT_FOUND)

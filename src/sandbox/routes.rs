@@ -54,6 +54,9 @@ pub struct Route {
     pub body: Vec<u8>,
     /// Query parameters that must be present with these values.
     pub query: Vec<(String, String)>,
+    /// Texts the request body must contain (a SOAP endpoint answers every
+    /// operation at one URL: the body tells them apart).
+    pub body_contains: Vec<String>,
     /// Where the route is written.
     pub loc: Loc,
 }
@@ -67,12 +70,17 @@ impl Route {
         method: &str,
         path: &str,
         query: &[(String, String)],
+        body: &[u8],
     ) -> bool {
         self.scheme.serves(scheme)
             && self.host.eq_ignore_ascii_case(host)
             && self.path == path
             && (self.method == method || method == "HEAD" && self.method == "GET")
             && self.query.iter().all(|q| query.contains(q))
+            && self
+                .body_contains
+                .iter()
+                .all(|t| contains(body, t.as_bytes()))
     }
 }
 
@@ -92,12 +100,13 @@ impl Routes {
         method: &str,
         path: &str,
         query: &[(String, String)],
+        body: &[u8],
     ) -> Option<&Route> {
         let exact = |r: &&Route| r.method == method;
         let candidates = || {
             self.routes
                 .iter()
-                .filter(|r| r.matches(scheme, host, method, path, query))
+                .filter(|r| r.matches(scheme, host, method, path, query, body))
         };
         candidates().find(exact).or_else(|| candidates().next())
     }
@@ -117,6 +126,10 @@ impl Routes {
         cc.dedup();
         cc
     }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Whether a sandbox file is a routes file: `routes.yaml`, or `routes-<part>.yaml`
@@ -316,6 +329,20 @@ fn route(
             }
         }
     }
+    let body_contains: Vec<String> = match f.get("body_contains") {
+        None => Vec::new(),
+        Some(n) => decode::string_list(n, "texts the request body contains", diags)
+            .into_iter()
+            .filter_map(|(t, at)| {
+                if t.is_empty() {
+                    diags.push(Diagnostic::new("an empty text matches every body").at(&at.loc));
+                    None
+                } else {
+                    Some(t)
+                }
+            })
+            .collect(),
+    };
     let file = f.get("file");
     let inline = f.get("body");
     let has_type = |h: &[(String, String)]| h.iter().any(|(k, _)| k == "content-type");
@@ -388,6 +415,7 @@ fn route(
         headers,
         body: body?,
         query,
+        body_contains,
         loc: node.loc.clone(),
     })
 }
@@ -453,6 +481,9 @@ fn shadowed(routes: &[Route], diags: &mut Diagnostics) {
                 && r.method == later.method
                 && (r.scheme == Schemes::Both || r.scheme == later.scheme)
                 && r.query.iter().all(|q| later.query.contains(q))
+                && r.body_contains
+                    .iter()
+                    .all(|t| later.body_contains.contains(t))
         }) {
             diags.push(
                 Diagnostic::new(format!(
@@ -516,7 +547,7 @@ mod tests {
         ]))
         .unwrap();
         let find = |s, h, m, p, query: &[(&str, &str)]| {
-            routes.find(s, h, m, p, &q(query)).map(|r| r.loc.line)
+            routes.find(s, h, m, p, &q(query), b"").map(|r| r.loc.line)
         };
         use Scheme::*;
         assert_eq!(find(Https, "idp.xx.test", "GET", "/a", &[]), Some(6));
@@ -542,7 +573,9 @@ mod tests {
         assert_eq!(find(Https, "other.xx.test", "GET", "/a", &[]), None);
         assert_eq!(find(Https, "idp.xx.test", "GET", "/a/", &[]), None);
         assert_eq!(find(Https, "idp.xx.test", "DELETE", "/a", &[]), None);
-        let r = routes.find(Https, "idp.xx.test", "GET", "/a", &[]).unwrap();
+        let r = routes
+            .find(Https, "idp.xx.test", "GET", "/a", &[], b"")
+            .unwrap();
         assert_eq!(r.body, b"{\"a\":1}");
         assert_eq!(
             r.headers,
@@ -550,6 +583,49 @@ mod tests {
         );
         assert_eq!(routes.hosts(), vec!["idp.xx.test", "plain.xx.test"]);
         assert_eq!(routes.countries(), vec!["xx"]);
+    }
+
+    #[test]
+    fn soap_operations_at_one_url_are_told_apart_by_the_body() {
+        let text = "routes:
+  - host: ss.xx.test
+    path: /
+    method: POST
+    body_contains: ['<id:serviceCode>listMethods<', '<id:subsystemCode>a<']
+    body: list-a
+  - host: ss.xx.test
+    path: /
+    method: POST
+    body_contains: '<id:serviceCode>listMethods<'
+    body: list-any
+  - host: ss.xx.test
+    path: /
+    method: POST
+    body_contains: ['<id:serviceCode>listMethods<', 'more']
+    body: never
+";
+        let d = load(&data(&[("xx/routes.yaml", text)])).unwrap_err();
+        assert!(
+            d.render()
+                .contains("routes.yaml:12:5: this route is never used"),
+            "{}",
+            d.render()
+        );
+        let text: String = text.lines().take(11).collect::<Vec<_>>().join("\n");
+        let routes = load(&data(&[("xx/routes.yaml", &text)])).unwrap();
+        let body = |b: &[u8]| {
+            routes
+                .find(Scheme::Https, "ss.xx.test", "POST", "/", &[], b)
+                .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        };
+        let a =
+            b"<id:subsystemCode>a</id:subsystemCode><id:serviceCode>listMethods</id:serviceCode>";
+        assert_eq!(body(a).as_deref(), Some("list-a"));
+        assert_eq!(
+            body(b"<id:serviceCode>listMethods</id:serviceCode>").as_deref(),
+            Some("list-any")
+        );
+        assert_eq!(body(b"<id:serviceCode>getWsdl</id:serviceCode>"), None);
     }
 
     #[test]
