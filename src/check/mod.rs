@@ -13,6 +13,7 @@ mod json;
 mod jwks;
 mod schema;
 pub mod select;
+mod soap;
 mod status;
 mod time;
 pub mod xml;
@@ -137,6 +138,7 @@ pub const KINDS: &[(&str, Decoder)] = &[
     ("jwks", jwks::decode),
     ("xml", xml::decode),
     ("certificate", certificate::decode),
+    ("soap", soap::decode),
 ];
 
 /// A check as written in a suite.
