@@ -319,6 +319,10 @@ mod tests {
 </SOAP-ENV:Envelope>"#;
 
     fn judge(answer: &str) -> Outcome {
+        judge_pair(REQUEST, answer)
+    }
+
+    fn judge_pair(request: &str, answer: &str) -> Outcome {
         let src = crate::diag::SourceFile::new("t.yaml", "{ rule: header_echo }");
         let node = crate::yaml::parse(&src).unwrap();
         let mut d = Diagnostics::default();
@@ -328,7 +332,7 @@ mod tests {
             method: "POST".into(),
             url: "https://ss.test/".into(),
             headers: vec![],
-            body: Some(REQUEST.as_bytes().to_vec()),
+            body: Some(request.as_bytes().to_vec()),
             carries_secret: false,
         };
         let r = Response::new(200, vec![], answer.as_bytes().to_vec(), Duration::ZERO);
@@ -361,6 +365,43 @@ mod tests {
     fn an_echo_with_other_prefixes_and_a_request_hash_passes() {
         let o = judge(&echo());
         assert_eq!(o.status, super::super::Status::Pass, "{}", o.message);
+    }
+
+    /// The request and response pairs of PR-META Annex C and PR-MESS Annex E
+    /// (fixtures/examples/x-road, kept verbatim) are echoes, as the documents say.
+    #[test]
+    fn the_specifications_example_pairs_are_echoes() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/examples/x-road");
+        let read = |rel: &str| std::fs::read_to_string(dir.join(rel)).unwrap();
+        for (request, response) in [
+            (
+                "pr-meta/c2-list-methods-request.xml",
+                "pr-meta/c3-list-methods-response.xml",
+            ),
+            (
+                "pr-meta/c4-allowed-methods-request.xml",
+                "pr-meta/c5-allowed-methods-response.xml",
+            ),
+            (
+                "pr-meta/c6-get-wsdl-request.xml",
+                "pr-meta/c7-get-wsdl-response.xml",
+            ),
+            ("pr-mess/e1-request.xml", "pr-mess/e2-response.xml"),
+        ] {
+            let o = judge_pair(&read(request), &read(response));
+            assert_eq!(
+                o.status,
+                super::super::Status::Pass,
+                "{response}: {}",
+                o.message
+            );
+        }
+        // Another request's answer is not an echo of this one.
+        let o = judge_pair(
+            &read("pr-meta/c2-list-methods-request.xml"),
+            &read("pr-meta/c5-allowed-methods-response.xml"),
+        );
+        assert_eq!(o.status, super::super::Status::Fail, "{}", o.message);
     }
 
     #[test]
