@@ -191,15 +191,31 @@ impl SchemaRegistry {
     /// the instance and in the schema.
     pub fn validate(&self, path: &str, instance: &Value) -> Result<Vec<SchemaError>, String> {
         let validator = self.validator(path)?;
-        Ok(validator
-            .iter_errors(instance)
-            .take(50)
-            .map(|e| SchemaError {
+        let mut errors = Vec::new();
+        for e in validator.iter_errors(instance).take(50) {
+            // A pattern the engine gave up on decides nothing about the answer.
+            if matches!(
+                e.kind(),
+                jsonschema::error::ValidationErrorKind::BacktrackLimitExceeded { .. }
+                    | jsonschema::error::ValidationErrorKind::RegexEngineFailure { .. }
+            ) {
+                return Err(format!(
+                    "cannot validate against {path}: the `pattern` at {} gave up on the value at {} ({e}; the limit is {PATTERN_BACKTRACK_LIMIT} backtracking steps, against catastrophic patterns)",
+                    e.schema_path(),
+                    if e.instance_path().as_str().is_empty() {
+                        "/".to_string()
+                    } else {
+                        e.instance_path().to_string()
+                    }
+                ));
+            }
+            errors.push(SchemaError {
                 message: e.to_string(),
                 instance_path: e.instance_path().to_string(),
                 schema_path: e.schema_path().to_string(),
-            })
-            .collect())
+            });
+        }
+        Ok(errors)
     }
 }
 

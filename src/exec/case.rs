@@ -226,13 +226,22 @@ fn expects_status(step: &Step, response: &Response, cx: &EvalContext<'_>) -> boo
         .any(|c| c.kind.evaluate(response, cx).status == Status::Pass)
 }
 
+/// How long a 429 or 503 asks us to wait (`Retry-After`: seconds or an
+/// HTTP date, RFC 9110 §10.2.3), bounded; one second when it says nothing usable.
 fn retry_after(response: &Response) -> Duration {
-    response
-        .header("retry-after")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs)
-        .unwrap_or(Duration::from_secs(1))
-        .min(MAX_RETRY_AFTER)
+    let Some(v) = response.header("retry-after").map(str::trim) else {
+        return Duration::from_secs(1);
+    };
+    let wait = match v.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => match chrono::DateTime::parse_from_rfc2822(v) {
+            Ok(at) => (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+                .to_std()
+                .unwrap_or(Duration::ZERO),
+            Err(_) => Duration::from_secs(1),
+        },
+    };
+    wait.min(MAX_RETRY_AFTER)
 }
 
 async fn run_step(
@@ -323,7 +332,11 @@ async fn exchange(country: &Country, step: &Step, vars: &CaseVars<'_>) -> Exchan
                 client,
                 &request,
                 step.request.follow_redirects,
-                (country.transport.first_byte_timeout, timeout),
+                (
+                    country.transport.connect_timeout,
+                    country.transport.first_byte_timeout,
+                    timeout,
+                ),
                 country.transport.max_body_bytes,
             ))
             .await;
@@ -334,10 +347,14 @@ async fn exchange(country: &Country, step: &Step, vars: &CaseVars<'_>) -> Exchan
                     tokio::time::sleep(retry_after(&resp)).await;
                     continue;
                 }
+                let asked = match resp.header("retry-after") {
+                    Some(v) => format!(", waiting as Retry-After: {} asked", v.trim()),
+                    None => String::new(),
+                };
                 let mut r = unrun(
                     step,
                     format!(
-                        "endpoint unavailable: HTTP {} after {} attempts",
+                        "endpoint unavailable: HTTP {} after {} attempts{asked}",
                         resp.status,
                         attempt + 1
                     ),
@@ -467,6 +484,7 @@ fn record_response(r: &Response, redactor: &super::secrets::Redactor) -> Respons
         body_excerpt: redactor.redact(&body_excerpt),
         body_bytes: r.body.len(),
         truncated: cut || r.truncated,
+        capped: r.truncated,
         elapsed_ms: r.elapsed.as_millis() as u64,
     }
 }
