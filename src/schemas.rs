@@ -291,4 +291,24 @@ mod tests {
         let failed = !d.is_empty() || r.validator("a.schema.json").is_err();
         assert!(failed);
     }
+
+    /// A pattern built to backtrack catastrophically stops at the limit and
+    /// decides nothing: an error, not a failed answer.
+    #[test]
+    fn a_catastrophic_pattern_is_bounded_and_undecided() {
+        let (r, d) = registry(&[(
+            "x/p.schema.json",
+            json!({"$id": format!("{BASE}x/p.schema.json"), "type": "string", "pattern": "^((?=a)a+)+$"}),
+        )]);
+        assert!(d.is_empty(), "{d:?}");
+        let e = r
+            .validate("x/p.schema.json", &json!(format!("{}!", "a".repeat(40))))
+            .unwrap_err();
+        assert!(e.contains("gave up on the value at /"), "{e}");
+        assert!(
+            r.validate("x/p.schema.json", &json!("aaa"))
+                .unwrap()
+                .is_empty()
+        );
+    }
 }

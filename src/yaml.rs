@@ -117,7 +117,13 @@ pub fn parse(source: &SourceFile) -> Result<Node, Diagnostic> {
     };
     for event in Parser::new_from_str(&source.text) {
         let (event, span) = event.map_err(|e| {
-            Diagnostic::new(format!("YAML syntax: {}", e.info()))
+            let info = e.info();
+            let info = if info.contains("recursion limit") {
+                format!("nesting too deep for the parser ({info})")
+            } else {
+                info.to_string()
+            };
+            Diagnostic::new(format!("YAML syntax: {info}"))
                 .at(&at(e.marker().line(), e.marker().col()))
                 .quote(source)
         })?;
