@@ -370,6 +370,8 @@ async fn exchange(country: &Country, step: &Step, vars: &CaseVars<'_>) -> Exchan
             }
         }
     };
+    // A secret capture (a token in this answer) becomes a placeholder in the recording too.
+    take_captures(step, &response, redactor);
     if let Some((TapeMode::Record, store)) = &country.tape
         && let Err(e) = store.record(&request, &response, redactor)
     {
@@ -380,6 +382,44 @@ async fn exchange(country: &Country, step: &Step, vars: &CaseVars<'_>) -> Exchan
     judge(step, &request, &response, &cx, redactor)
 }
 
+/// The step's captures from an answer; secret ones are made known to the
+/// redactor (idempotent), so that nothing written afterwards shows them.
+fn take_captures(
+    step: &Step,
+    response: &Response,
+    redactor: &super::secrets::Redactor,
+) -> Vec<(String, Captured)> {
+    let mut captured = Vec::new();
+    for capture in &step.captures {
+        let value = match &capture.source {
+            CaptureSource::Header(h) => response.header(h).map(|v| Value::String(v.to_string())),
+            CaptureSource::Json { selector, all } => response.json().ok().and_then(|doc| {
+                let selected = selector.select(doc);
+                if *all {
+                    Some(Value::Array(
+                        selected.into_iter().map(|(_, v)| v.clone()).collect(),
+                    ))
+                } else {
+                    selected.into_iter().next().map(|(_, v)| v.clone())
+                }
+            }),
+        };
+        if let Some(value) = value {
+            if capture.secret {
+                redactor.add_value(&value, &format!("capture.{}", capture.name));
+            }
+            captured.push((
+                capture.name.clone(),
+                Captured {
+                    value,
+                    secret: capture.secret,
+                },
+            ));
+        }
+    }
+    captured
+}
+
 /// Evaluate a step's checks on an answer and take its captures.
 fn judge(
     step: &Step,
@@ -388,6 +428,9 @@ fn judge(
     cx: &EvalContext<'_>,
     redactor: &super::secrets::Redactor,
 ) -> Exchanged {
+    // Captures first: a secret capture is known to the redactor before any
+    // check message (which may quote the captured value) is redacted.
+    let captured = take_captures(step, response, redactor);
     // An unexpected status decides the step: the other checks would only
     // report the symptoms ("selected nothing"), so they are not judged.
     let status_failure = step
@@ -424,34 +467,6 @@ fn judge(
             }
         })
         .collect();
-    let mut captured = Vec::new();
-    for capture in &step.captures {
-        let value = match &capture.source {
-            CaptureSource::Header(h) => response.header(h).map(|v| Value::String(v.to_string())),
-            CaptureSource::Json { selector, all } => response.json().ok().and_then(|doc| {
-                let selected = selector.select(doc);
-                if *all {
-                    Some(Value::Array(
-                        selected.into_iter().map(|(_, v)| v.clone()).collect(),
-                    ))
-                } else {
-                    selected.into_iter().next().map(|(_, v)| v.clone())
-                }
-            }),
-        };
-        if let Some(value) = value {
-            if capture.secret {
-                redactor.add_value(&value, &format!("capture.{}", capture.name));
-            }
-            captured.push((
-                capture.name.clone(),
-                Captured {
-                    value,
-                    secret: capture.secret,
-                },
-            ));
-        }
-    }
     let record = StepRecord {
         name: step.name.clone(),
         location: step.loc.to_string(),
