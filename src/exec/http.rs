@@ -261,11 +261,19 @@ fn describe(e: &reqwest::Error, url: &str, connect_timeout: Duration) -> String 
         )
     } else if e.is_timeout() {
         format!("timed out: {detail}")
+    } else if let Some(what) = tls_fault(&lower) {
+        // Also after the handshake: in TLS 1.3 a server's verdict on the
+        // client certificate arrives as an alert with the first answer.
+        format!("TLS failure with {at}: {what} ({detail})")
+    } else if url.starts_with("https:") && lower.contains("connection was not ready") {
+        // TLS 1.3: the handshake ended, then the server hung up before the
+        // request went out; its alert (if any) was lost with the connection.
+        format!(
+            "TLS failure with {at}: the server closed the connection right after the TLS handshake; it may require a client certificate (mutual TLS) or refuse the one sent ({detail})"
+        )
     } else if e.is_connect() {
         if lower.contains("connection refused") {
             format!("connection refused by {at}")
-        } else if let Some(what) = tls_fault(&lower) {
-            format!("TLS failure with {at}: {what} ({detail})")
         } else if lower.contains("certificate")
             || lower.contains("tls")
             || lower.contains("handshake")
@@ -312,7 +320,15 @@ fn find_source<'a, T: std::error::Error + 'static>(
 
 /// The certificate faults a national team can act on, in words (from rustls's messages).
 fn tls_fault(lower: &str) -> Option<&'static str> {
-    if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
+    if !["certificate", "alert", "tls"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return None;
+    }
+    if lower.contains("alert: unknownca") || lower.contains("alert: unknown ca") {
+        Some("the server refused the client certificate (mutual TLS): it does not trust its CA")
+    } else if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
         Some("the server's certificate is not signed by a trusted CA (unknown issuer)")
     } else if lower.contains("expired") {
         Some("the server's certificate has expired")
