@@ -514,3 +514,36 @@ fn excerpt(body: &[u8]) -> (String, bool) {
     }
     (String::from_utf8_lossy(&body[..end]).into_owned(), true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn busy(retry_after: Option<&str>) -> Response {
+        let headers = retry_after
+            .map(|v| vec![("Retry-After".to_string(), v.to_string())])
+            .unwrap_or_default();
+        Response::new(503, headers, Vec::new(), Duration::ZERO)
+    }
+
+    /// `Retry-After` in seconds or as an HTTP date (RFC 9110 §10.2.3), bounded.
+    #[test]
+    fn retry_after_reads_seconds_and_dates_within_bounds() {
+        assert_eq!(retry_after(&busy(Some("3"))), Duration::from_secs(3));
+        assert_eq!(retry_after(&busy(Some("86400"))), MAX_RETRY_AFTER);
+        assert_eq!(retry_after(&busy(None)), Duration::from_secs(1));
+        assert_eq!(retry_after(&busy(Some("soon"))), Duration::from_secs(1));
+        let past = "Sun, 06 Nov 1994 08:49:37 GMT";
+        assert_eq!(retry_after(&busy(Some(past))), Duration::ZERO);
+        let later = (chrono::Utc::now() + chrono::Duration::seconds(6))
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
+        let wait = retry_after(&busy(Some(&later)));
+        assert!(
+            wait > Duration::from_secs(3) && wait <= Duration::from_secs(6),
+            "{wait:?}"
+        );
+        let far = "Fri, 01 Jan 2100 00:00:00 GMT";
+        assert_eq!(retry_after(&busy(Some(far))), MAX_RETRY_AFTER);
+    }
+}
