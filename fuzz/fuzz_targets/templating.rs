@@ -43,10 +43,7 @@ fuzz_target!(|data: &[u8]| {
         line: 1,
         col: 1,
     };
-    for value in [
-        Value::String(text.to_string()),
-        json!([text, {"k": text}]),
-    ] {
+    for value in [Value::String(text.to_string()), json!([text, {"k": text}])] {
         let mut diags = Diagnostics::default();
         let t = Template::parse(&value, &loc, &mut diags);
         for e in t.exprs() {
