@@ -150,6 +150,9 @@ pub struct RunArgs {
     /// Per-request time limit in milliseconds.
     #[arg(long, default_value_t = 30_000)]
     pub timeout_ms: u64,
+    /// Time limit for opening a connection (TCP and TLS), in milliseconds; at most --timeout-ms.
+    #[arg(long, default_value_t = 10_000)]
+    pub connect_timeout_ms: u64,
     /// Run against the built-in sandbox, started in this process: every profile's
     /// `sandbox` environment, its hosts resolved to loopback, its CA trusted; no network.
     #[arg(long, conflicts_with = "env")]

@@ -90,10 +90,23 @@ impl Diagnostic {
         }
         if let (Some(loc), Some(snippet)) = (&self.loc, &self.snippet) {
             let gutter = loc.line.to_string().len();
-            let shown: String = snippet.chars().take(200).collect();
+            // A window of the line around the column, so that a caret far
+            // into a long line (a minified or hostile file) stays under it.
+            let chars: Vec<char> = snippet.chars().collect();
+            let col = (loc.col.saturating_sub(1) as usize).min(chars.len());
+            let start = if col > 150 { col - 80 } else { 0 };
+            let end = (start + 200).min(chars.len());
+            let mut shown: String = chars[start..end].iter().collect();
+            let mut pad = col - start;
+            if start > 0 {
+                shown.insert(0, '…');
+                pad += 1;
+            }
+            if end < chars.len() {
+                shown.push('…');
+            }
             out.push_str(&format!("{:gutter$} |\n", ""));
             out.push_str(&format!("{} | {}\n", loc.line, shown.replace('\t', " ")));
-            let pad = (loc.col.saturating_sub(1) as usize).min(200);
             out.push_str(&format!("{:gutter$} | {:pad$}^\n", "", ""));
         }
         if let Some(help) = &self.help {

@@ -108,8 +108,16 @@ impl Response {
             .get_or_init(|| {
                 if self.truncated {
                     return Err(format!(
-                        "the body was cut at {} bytes and cannot be parsed",
+                        "the body is larger than the cap of {} bytes; it was not read whole and cannot be parsed",
                         self.body.len()
+                    ));
+                }
+                if let Err(e) = std::str::from_utf8(&self.body) {
+                    // JSON text is UTF-8 (RFC 8259 §8.1): say where it is not.
+                    return Err(format!(
+                        "the body is not valid JSON: it is not valid UTF-8 (byte 0x{:02x} at offset {})",
+                        self.body[e.valid_up_to()],
+                        e.valid_up_to()
                     ));
                 }
                 serde_json::from_slice(&self.body)

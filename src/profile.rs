@@ -243,10 +243,23 @@ fn check_setting(key: &str, node: &Node, diags: &mut Diagnostics) {
         }
         "tls" => {
             if let Some(mut f) = Fields::new(node, "tls settings", diags) {
+                let mut given = Vec::new();
                 for k in ["ca_bundle", "client_cert", "client_key"] {
                     if let Some(n) = f.get(k) {
                         decode::string(n, "a path or secret reference", diags);
+                        given.push(k);
                     }
+                }
+                let cert = given.contains(&"client_cert");
+                if cert != given.contains(&"client_key") {
+                    diags.push(
+                        Diagnostic::new(format!(
+                            "`{}` without `{}`: a client certificate for mutual TLS needs both",
+                            if cert { "client_cert" } else { "client_key" },
+                            if cert { "client_key" } else { "client_cert" },
+                        ))
+                        .at(&node.loc),
+                    );
                 }
                 f.finish(diags);
             }

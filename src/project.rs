@@ -95,12 +95,12 @@ impl Root {
                         .to_string_lossy()
                         .replace('\\', "/");
                     let shown = display_path(&path);
-                    let bytes = std::fs::read(&path)
+                    let bytes = read_bounded(&path)
                         .map_err(|e| Diagnostic::new(format!("cannot read {shown}: {e}")))?;
                     if bytes.len() > crate::yaml::MAX_FILE_BYTES {
+                        let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
                         return Err(Diagnostic::new(format!(
-                            "{shown}: file is {} bytes, larger than the {} bytes accepted",
-                            bytes.len(),
+                            "{shown}: file is {len} bytes, larger than the {} bytes accepted",
                             crate::yaml::MAX_FILE_BYTES
                         )));
                     }
@@ -184,6 +184,17 @@ impl Root {
         out.sort_by(|a, b| a.rel.cmp(&b.rel));
         Ok(out)
     }
+}
+
+/// A file's bytes, but never more than one byte past the size limit: a huge
+/// (or endless) file is refused without being read whole.
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(crate::yaml::MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 fn shown_folder(folder: &str) -> &str {

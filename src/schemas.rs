@@ -191,15 +191,31 @@ impl SchemaRegistry {
     /// the instance and in the schema.
     pub fn validate(&self, path: &str, instance: &Value) -> Result<Vec<SchemaError>, String> {
         let validator = self.validator(path)?;
-        Ok(validator
-            .iter_errors(instance)
-            .take(50)
-            .map(|e| SchemaError {
+        let mut errors = Vec::new();
+        for e in validator.iter_errors(instance).take(50) {
+            // A pattern the engine gave up on decides nothing about the answer.
+            if matches!(
+                e.kind(),
+                jsonschema::error::ValidationErrorKind::BacktrackLimitExceeded { .. }
+                    | jsonschema::error::ValidationErrorKind::RegexEngineFailure { .. }
+            ) {
+                return Err(format!(
+                    "cannot validate against {path}: the `pattern` at {} gave up on the value at {} ({e}; the limit is {PATTERN_BACKTRACK_LIMIT} backtracking steps, against catastrophic patterns)",
+                    e.schema_path(),
+                    if e.instance_path().as_str().is_empty() {
+                        "/".to_string()
+                    } else {
+                        e.instance_path().to_string()
+                    }
+                ));
+            }
+            errors.push(SchemaError {
                 message: e.to_string(),
                 instance_path: e.instance_path().to_string(),
                 schema_path: e.schema_path().to_string(),
-            })
-            .collect())
+            });
+        }
+        Ok(errors)
     }
 }
 
@@ -274,5 +290,25 @@ mod tests {
         )]);
         let failed = !d.is_empty() || r.validator("a.schema.json").is_err();
         assert!(failed);
+    }
+
+    /// A pattern built to backtrack catastrophically stops at the limit and
+    /// decides nothing: an error, not a failed answer.
+    #[test]
+    fn a_catastrophic_pattern_is_bounded_and_undecided() {
+        let (r, d) = registry(&[(
+            "x/p.schema.json",
+            json!({"$id": format!("{BASE}x/p.schema.json"), "type": "string", "pattern": "^((?=a)a+)+$"}),
+        )]);
+        assert!(d.is_empty(), "{d:?}");
+        let e = r
+            .validate("x/p.schema.json", &json!(format!("{}!", "a".repeat(40))))
+            .unwrap_err();
+        assert!(e.contains("gave up on the value at /"), "{e}");
+        assert!(
+            r.validate("x/p.schema.json", &json!("aaa"))
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -108,6 +108,7 @@ pub fn parse(source: &SourceFile) -> Result<Node, Diagnostic> {
         ))
         .at(&at(1, 0)));
     }
+    let widths = Widths::of(&source.text);
     let mut builder = Builder {
         stack: Vec::new(),
         anchors: HashMap::new(),
@@ -117,18 +118,50 @@ pub fn parse(source: &SourceFile) -> Result<Node, Diagnostic> {
     };
     for event in Parser::new_from_str(&source.text) {
         let (event, span) = event.map_err(|e| {
-            Diagnostic::new(format!("YAML syntax: {}", e.info()))
-                .at(&at(e.marker().line(), e.marker().col()))
+            // The parser may mark the end of input past the last line: clamp to the text.
+            let (line, col) = widths.clamp(e.marker().line(), e.marker().col());
+            let info = e.info();
+            let info = if info.contains("recursion limit") {
+                format!("nesting too deep for the parser ({info})")
+            } else {
+                info.to_string()
+            };
+            Diagnostic::new(format!("YAML syntax: {info}"))
+                .at(&at(line, col))
                 .quote(source)
         })?;
         builder
-            .event(event, at(span.start.line(), span.start.col()))
+            .event(event, {
+                let (line, col) = widths.clamp(span.start.line(), span.start.col());
+                at(line, col)
+            })
             .map_err(|d| d.quote(source))?;
     }
     Ok(builder.root.unwrap_or(Node {
         value: Value::Null,
         loc: at(1, 0),
     }))
+}
+
+/// The width in characters of every line of a text, to keep parser
+/// positions inside it (the parser may mark the end of input past the last line).
+struct Widths(Vec<usize>);
+
+impl Widths {
+    fn of(text: &str) -> Widths {
+        Widths(
+            text.split('\n')
+                .map(|l| l.trim_end_matches('\r').chars().count())
+                .collect(),
+        )
+    }
+
+    /// A 1-based line and 0-based column moved inside the text: at most the
+    /// last line, at most just past the end of its line.
+    fn clamp(&self, line: usize, col: usize) -> (usize, usize) {
+        let line = line.clamp(1, self.0.len());
+        (line, col.min(self.0[line - 1]))
+    }
 }
 
 enum Open {
@@ -443,6 +476,24 @@ mod tests {
         let err = load("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(err.message.starts_with("YAML syntax"));
         assert!(err.loc.is_some());
+    }
+
+    /// Found by the property test: the parser marks the end of input on the
+    /// line after the last one; diagnostics point inside the text instead.
+    #[test]
+    fn errors_at_the_end_of_input_point_inside_the_text() {
+        for text in ["%\u{a8f}", "- \n{{ profile.x }}"] {
+            let loc = load(text).unwrap_err().loc.unwrap();
+            let lines: Vec<&str> = text.split('\n').collect();
+            assert!(loc.line as usize <= lines.len(), "{text:?}: {loc}");
+            let width = lines[loc.line as usize - 1].chars().count() as u32;
+            assert!(loc.col <= width + 1, "{text:?}: {loc}");
+        }
+        let node = load("? ").unwrap();
+        let Value::Map(entries) = &node.value else {
+            panic!()
+        };
+        assert_eq!(entries[0].0.loc.line, 1);
     }
 
     #[test]

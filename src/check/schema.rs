@@ -83,6 +83,14 @@ impl CheckKind for SchemaCheck {
         "schema"
     }
     fn evaluate(&self, response: &Response, cx: &EvalContext<'_>) -> Outcome {
+        if response.truncated {
+            // Cut at the cap: nothing can be told about the whole body.
+            return Outcome::error(format!(
+                "cannot validate against {}: the body is larger than the cap of {} bytes and was not read whole",
+                self.path,
+                response.body.len()
+            ));
+        }
         let doc = match response.json() {
             Ok(d) => d,
             // A body that is not JSON does not validate against a JSON Schema: the answer breaks the spec.

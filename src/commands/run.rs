@@ -81,6 +81,9 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
     };
     let transport = TransportOptions {
         request_timeout: std::time::Duration::from_millis(args.timeout_ms.max(1)),
+        connect_timeout: std::time::Duration::from_millis(
+            args.connect_timeout_ms.clamp(1, args.timeout_ms.max(1)),
+        ),
         insecure: args.insecure,
         ..TransportOptions::default()
     };

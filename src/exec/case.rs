@@ -226,13 +226,22 @@ fn expects_status(step: &Step, response: &Response, cx: &EvalContext<'_>) -> boo
         .any(|c| c.kind.evaluate(response, cx).status == Status::Pass)
 }
 
+/// How long a 429 or 503 asks us to wait (`Retry-After`: seconds or an
+/// HTTP date, RFC 9110 §10.2.3), bounded; one second when it says nothing usable.
 fn retry_after(response: &Response) -> Duration {
-    response
-        .header("retry-after")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs)
-        .unwrap_or(Duration::from_secs(1))
-        .min(MAX_RETRY_AFTER)
+    let Some(v) = response.header("retry-after").map(str::trim) else {
+        return Duration::from_secs(1);
+    };
+    let wait = match v.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => match chrono::DateTime::parse_from_rfc2822(v) {
+            Ok(at) => (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+                .to_std()
+                .unwrap_or(Duration::ZERO),
+            Err(_) => Duration::from_secs(1),
+        },
+    };
+    wait.min(MAX_RETRY_AFTER)
 }
 
 async fn run_step(
@@ -324,7 +333,11 @@ async fn exchange(country: &Country, step: &Step, vars: &CaseVars<'_>) -> Exchan
                 client,
                 &request,
                 step.request.follow_redirects,
-                (country.transport.first_byte_timeout, timeout),
+                (
+                    country.transport.connect_timeout,
+                    country.transport.first_byte_timeout,
+                    timeout,
+                ),
                 country.transport.max_body_bytes,
             ))
             .await;
@@ -335,10 +348,14 @@ async fn exchange(country: &Country, step: &Step, vars: &CaseVars<'_>) -> Exchan
                     tokio::time::sleep(retry_after(&resp)).await;
                     continue;
                 }
+                let asked = match resp.header("retry-after") {
+                    Some(v) => format!(", waiting as Retry-After: {} asked", v.trim()),
+                    None => String::new(),
+                };
                 let mut r = unrun(
                     step,
                     format!(
-                        "endpoint unavailable: HTTP {} after {} attempts",
+                        "endpoint unavailable: HTTP {} after {} attempts{asked}",
                         resp.status,
                         attempt + 1
                     ),
@@ -354,6 +371,8 @@ async fn exchange(country: &Country, step: &Step, vars: &CaseVars<'_>) -> Exchan
             }
         }
     };
+    // A secret capture (a token in this answer) becomes a placeholder in the recording too.
+    take_captures(step, &response, &cx, redactor);
     if let Some((TapeMode::Record, store)) = &country.tape
         && let Err(e) = store.record(&request, &response, redactor)
     {
@@ -364,54 +383,14 @@ async fn exchange(country: &Country, step: &Step, vars: &CaseVars<'_>) -> Exchan
     judge(step, &request, &response, &cx, redactor)
 }
 
-/// Evaluate a step's checks on an answer and take its captures.
-fn judge(
+/// The step's captures from an answer; secret ones are made known to the
+/// redactor (idempotent), so that nothing written afterwards shows them.
+fn take_captures(
     step: &Step,
-    request: &Request,
     response: &Response,
     cx: &EvalContext<'_>,
     redactor: &super::secrets::Redactor,
-) -> Exchanged {
-    let cx = &EvalContext {
-        request: Some(request),
-        ..*cx
-    };
-    // An unexpected status decides the step: the other checks would only
-    // report the symptoms ("selected nothing"), so they are not judged.
-    let status_failure = step
-        .checks
-        .iter()
-        .filter(|c| c.kind.name() == "status" && c.part.is_none())
-        .map(|c| c.evaluate(response, cx))
-        .find(|o| o.status == Status::Fail);
-    let checks = step
-        .checks
-        .iter()
-        .map(|c| {
-            let o = match &status_failure {
-                Some(failed) if c.kind.name() != "status" => {
-                    crate::check::Outcome::error(format!("not judged: {}", failed.message))
-                }
-                _ => c.evaluate(response, cx),
-            };
-            CheckRecord {
-                kind: c.kind.name().to_string(),
-                requirement: c.requirement.as_ref().map(|(r, _)| r.clone()),
-                outcome: match o.status {
-                    Status::Pass => "pass",
-                    Status::Fail => "fail",
-                    Status::Error => "error",
-                }
-                .into(),
-                verdict: Verdict::Pass,
-                message: redactor.redact(&o.message),
-                expected: o.expected.map(|v| redactor.redact_value(&v)),
-                actual: o.actual.map(|v| redactor.redact_value(&v)),
-                at: o.at,
-                location: c.loc.to_string(),
-            }
-        })
-        .collect();
+) -> Vec<(String, Captured)> {
     let mut captured = Vec::new();
     for capture in &step.captures {
         let value = match &capture.source {
@@ -451,6 +430,60 @@ fn judge(
             ));
         }
     }
+    captured
+}
+
+/// Evaluate a step's checks on an answer and take its captures.
+fn judge(
+    step: &Step,
+    request: &Request,
+    response: &Response,
+    cx: &EvalContext<'_>,
+    redactor: &super::secrets::Redactor,
+) -> Exchanged {
+    let cx = &EvalContext {
+        request: Some(request),
+        ..*cx
+    };
+    // Captures first: a secret capture is known to the redactor before any
+    // check message (which may quote the captured value) is redacted.
+    let captured = take_captures(step, response, cx, redactor);
+    // An unexpected status decides the step: the other checks would only
+    // report the symptoms ("selected nothing"), so they are not judged.
+    let status_failure = step
+        .checks
+        .iter()
+        .filter(|c| c.kind.name() == "status" && c.part.is_none())
+        .map(|c| c.evaluate(response, cx))
+        .find(|o| o.status == Status::Fail);
+    let checks = step
+        .checks
+        .iter()
+        .map(|c| {
+            let o = match &status_failure {
+                Some(failed) if c.kind.name() != "status" => {
+                    crate::check::Outcome::error(format!("not judged: {}", failed.message))
+                }
+                _ => c.evaluate(response, cx),
+            };
+            CheckRecord {
+                kind: c.kind.name().to_string(),
+                requirement: c.requirement.as_ref().map(|(r, _)| r.clone()),
+                outcome: match o.status {
+                    Status::Pass => "pass",
+                    Status::Fail => "fail",
+                    Status::Error => "error",
+                }
+                .into(),
+                verdict: Verdict::Pass,
+                message: redactor.redact(&o.message),
+                expected: o.expected.map(|v| redactor.redact_value(&v)),
+                actual: o.actual.map(|v| redactor.redact_value(&v)),
+                at: o.at,
+                location: c.loc.to_string(),
+            }
+        })
+        .collect();
     let record = StepRecord {
         name: step.name.clone(),
         location: step.loc.to_string(),
@@ -483,6 +516,7 @@ fn record_response(r: &Response, redactor: &super::secrets::Redactor) -> Respons
         body_excerpt: redactor.redact(&body_excerpt),
         body_bytes: r.body.len(),
         truncated: cut || r.truncated,
+        capped: r.truncated,
         elapsed_ms: r.elapsed.as_millis() as u64,
     }
 }
@@ -496,4 +530,37 @@ fn excerpt(body: &[u8]) -> (String, bool) {
         end -= 1;
     }
     (String::from_utf8_lossy(&body[..end]).into_owned(), true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn busy(retry_after: Option<&str>) -> Response {
+        let headers = retry_after
+            .map(|v| vec![("Retry-After".to_string(), v.to_string())])
+            .unwrap_or_default();
+        Response::new(503, headers, Vec::new(), Duration::ZERO)
+    }
+
+    /// `Retry-After` in seconds or as an HTTP date (RFC 9110 §10.2.3), bounded.
+    #[test]
+    fn retry_after_reads_seconds_and_dates_within_bounds() {
+        assert_eq!(retry_after(&busy(Some("3"))), Duration::from_secs(3));
+        assert_eq!(retry_after(&busy(Some("86400"))), MAX_RETRY_AFTER);
+        assert_eq!(retry_after(&busy(None)), Duration::from_secs(1));
+        assert_eq!(retry_after(&busy(Some("soon"))), Duration::from_secs(1));
+        let past = "Sun, 06 Nov 1994 08:49:37 GMT";
+        assert_eq!(retry_after(&busy(Some(past))), Duration::ZERO);
+        let later = (chrono::Utc::now() + chrono::Duration::seconds(6))
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
+        let wait = retry_after(&busy(Some(&later)));
+        assert!(
+            wait > Duration::from_secs(3) && wait <= Duration::from_secs(6),
+            "{wait:?}"
+        );
+        let far = "Fri, 01 Jan 2100 00:00:00 GMT";
+        assert_eq!(retry_after(&busy(Some(far))), MAX_RETRY_AFTER);
+    }
 }

@@ -107,6 +107,10 @@ impl CountryClient {
             for (host, addr) in &opts.resolve {
                 b = b.resolve(host, *addr);
             }
+            if !opts.resolve.is_empty() {
+                // The sandbox answers on loopback: a CI proxy must not see its names.
+                b = b.no_proxy();
+            }
             for pem in &opts.extra_roots {
                 let cert = reqwest::Certificate::from_pem(pem)
                     .map_err(|e| format!("invalid CA certificate: {e}"))?;
@@ -141,9 +145,38 @@ impl CountryClient {
         };
         Ok(CountryClient {
             plain: build(reqwest::redirect::Policy::none())?,
-            following: build(reqwest::redirect::Policy::limited(10))?,
+            following: build(redirect_policy())?,
         })
     }
+}
+
+/// Redirects followed before giving up.
+const MAX_REDIRECTS: usize = 10;
+
+/// A redirect that leads back to a URL already visited.
+#[derive(Debug)]
+struct RedirectLoop(String);
+
+impl std::fmt::Display for RedirectLoop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "redirect loop: {} was already visited", self.0)
+    }
+}
+
+impl std::error::Error for RedirectLoop {}
+
+/// Follow up to [`MAX_REDIRECTS`] redirects, naming a loop as soon as a URL comes back.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().iter().any(|u| u == attempt.url()) {
+            let url = attempt.url().to_string();
+            attempt.error(RedirectLoop(url))
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 /// Per-host concurrency and rate, shared across a run.
@@ -217,33 +250,100 @@ pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-fn describe(e: &reqwest::Error, url: &str) -> String {
+fn describe(e: &reqwest::Error, url: &str, connect_timeout: Duration) -> String {
     let detail = chain(e);
-    if e.is_timeout() {
+    let lower = detail.to_ascii_lowercase();
+    let at = host_port(url);
+    if e.is_connect() && e.is_timeout() {
+        format!(
+            "connect timed out: no connection to {at} within {} ms",
+            connect_timeout.as_millis()
+        )
+    } else if e.is_timeout() {
         format!("timed out: {detail}")
+    } else if let Some(what) = tls_fault(&lower) {
+        // Also after the handshake: in TLS 1.3 a server's verdict on the
+        // client certificate arrives as an alert with the first answer.
+        format!("TLS failure with {at}: {what} ({detail})")
+    } else if url.starts_with("https:") && lower.contains("connection was not ready") {
+        // TLS 1.3: the handshake ended, then the server hung up before the
+        // request went out; its alert (if any) was lost with the connection.
+        format!(
+            "TLS failure with {at}: the server closed the connection right after the TLS handshake; it may require a client certificate (mutual TLS) or refuse the one sent ({detail})"
+        )
     } else if e.is_connect() {
-        let lower = detail.to_ascii_lowercase();
         if lower.contains("connection refused") {
-            format!("connection refused by {}", host_port(url))
+            format!("connection refused by {at}")
         } else if lower.contains("certificate")
             || lower.contains("tls")
             || lower.contains("handshake")
         {
-            format!("TLS failure with {}: {detail}", host_port(url))
+            format!("TLS failure with {at}: {detail}")
         } else if lower.contains("does not resolve")
             || lower.contains("dns")
             || lower.contains("lookup")
         {
-            format!("cannot resolve {}: {detail}", host_port(url))
+            format!("cannot resolve {at}: {detail}")
         } else {
-            format!("cannot connect to {}: {detail}", host_port(url))
+            format!("cannot connect to {at}: {detail}")
         }
     } else if e.is_redirect() {
-        format!("too many redirects: {detail}")
+        if let Some(visited) = find_source::<RedirectLoop>(e) {
+            let from = e.url().map(|u| u.to_string()).unwrap_or_default();
+            format!(
+                "redirect loop: {from} redirects back to {}, which was already visited",
+                visited.0
+            )
+        } else {
+            format!("too many redirects: {detail}")
+        }
     } else if e.is_body() || e.is_decode() {
         format!("the body broke off: {detail}")
     } else {
         format!("request failed: {detail}")
+    }
+}
+
+/// The first error of type `T` in a chain.
+fn find_source<'a, T: std::error::Error + 'static>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(t) = err.downcast_ref::<T>() {
+            return Some(t);
+        }
+        cur = err.source();
+    }
+    None
+}
+
+/// The certificate faults a national team can act on, in words (from rustls's messages).
+fn tls_fault(lower: &str) -> Option<&'static str> {
+    if !["certificate", "alert", "tls"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return None;
+    }
+    if lower.contains("alert: unknownca") || lower.contains("alert: unknown ca") {
+        Some("the server refused the client certificate (mutual TLS): it does not trust its CA")
+    } else if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
+        Some("the server's certificate is not signed by a trusted CA (unknown issuer)")
+    } else if lower.contains("expired") {
+        Some("the server's certificate has expired")
+    } else if lower.contains("notvalidyet") || lower.contains("not valid yet") {
+        Some("the server's certificate is not valid yet")
+    } else if lower.contains("notvalidforname") || lower.contains("not valid for name") {
+        Some("the server's certificate does not name this host (wrong host name)")
+    } else if lower.contains("revoked") {
+        Some("the server's certificate is revoked")
+    } else if lower.contains("certificaterequired") || lower.contains("certificate required") {
+        Some("the server requires a client certificate (mutual TLS) and none was accepted")
+    } else if lower.contains("badcertificate") || lower.contains("bad certificate") {
+        Some("the server refused the client certificate (mutual TLS)")
+    } else {
+        None
     }
 }
 
@@ -265,7 +365,7 @@ pub async fn send(
     client: &CountryClient,
     req: &Request,
     follow_redirects: bool,
-    (first_byte, timeout): (Duration, Duration),
+    (connect_timeout, first_byte, timeout): (Duration, Duration, Duration),
     max_body: usize,
 ) -> Result<Response, String> {
     let c = if follow_redirects {
@@ -283,63 +383,69 @@ pub async fn send(
         rb = rb.body(body.clone());
     }
     let start = Instant::now();
-    let work = async {
-        let resp = match tokio::time::timeout(first_byte.min(timeout), rb.send()).await {
-            Ok(r) => r.map_err(|e| describe(&e, &req.url))?,
+    let deadline = TokioInstant::now() + timeout;
+    let headers_by = first_byte.min(timeout);
+    let resp = match tokio::time::timeout(headers_by, rb.send()).await {
+        Ok(r) => r.map_err(|e| describe(&e, &req.url, connect_timeout))?,
+        Err(_) => {
+            return Err(format!(
+                "timed out: no response headers from {} within {} ms",
+                host_port(&req.url),
+                headers_by.as_millis()
+            ));
+        }
+    };
+    let status = resp.status().as_u16();
+    let headers: Vec<(String, String)> = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let peer = resp
+        .extensions()
+        .get::<reqwest::tls::TlsInfo>()
+        .and_then(|t| t.peer_certificate())
+        .map(|c| vec![c.to_vec()])
+        .unwrap_or_default();
+    let mut body = Vec::new();
+    let mut truncated = false;
+    let mut stream = resp.bytes_stream();
+    loop {
+        let next = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(next) => next,
             Err(_) => {
                 return Err(format!(
-                    "timed out: no response headers within {} ms",
-                    first_byte.min(timeout).as_millis()
+                    "timed out: the body was still arriving after {} ms (HTTP {status}, {} bytes so far)",
+                    timeout.as_millis(),
+                    body.len()
                 ));
             }
         };
-        let status = resp.status().as_u16();
-        let headers: Vec<(String, String)> = resp
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let peer = resp
-            .extensions()
-            .get::<reqwest::tls::TlsInfo>()
-            .and_then(|t| t.peer_certificate())
-            .map(|c| vec![c.to_vec()])
-            .unwrap_or_default();
-        let mut body = Vec::new();
-        let mut truncated = false;
-        let mut stream = resp.bytes_stream();
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| {
-                format!(
-                    "the body broke off after {} bytes: {}",
-                    body.len(),
-                    chain(&e)
-                )
-            })?;
-            if body.len() + chunk.len() > max_body {
-                body.extend_from_slice(&chunk[..max_body - body.len()]);
-                truncated = true;
-                break;
-            }
-            body.extend_from_slice(&chunk);
+        let Some(chunk) = next else { break };
+        let chunk = chunk.map_err(|e| {
+            format!(
+                "the body broke off after {} bytes (HTTP {status}): {}",
+                body.len(),
+                chain(&e)
+            )
+        })?;
+        if body.len() + chunk.len() > max_body {
+            // Stop reading: the rest is never taken off the wire.
+            body.extend_from_slice(&chunk[..max_body - body.len()]);
+            truncated = true;
+            break;
         }
-        let mut r = Response::new(status, headers, body, start.elapsed());
-        r.truncated = truncated;
-        r.peer_certificates = peer;
-        Ok(r)
-    };
-    match tokio::time::timeout(timeout, work).await {
-        Ok(r) => r,
-        Err(_) => Err(format!(
-            "timed out: no complete answer within {} ms",
-            timeout.as_millis()
-        )),
+        body.extend_from_slice(&chunk);
     }
+    let mut r = Response::new(status, headers, body, start.elapsed());
+    r.truncated = truncated;
+    r.peer_certificates = peer;
+    Ok(r)
 }
 
 #[cfg(test)]

@@ -307,7 +307,13 @@ fn response_text(step: &StepRecord) -> Option<String> {
         "{} ({} bytes{}, {} ms)",
         r.status,
         r.body_bytes,
-        if r.truncated { ", excerpt" } else { "" },
+        if r.capped {
+            ", capped: the body was longer and was not read further"
+        } else if r.truncated {
+            ", excerpt"
+        } else {
+            ""
+        },
         r.elapsed_ms
     );
     for (k, v) in &r.headers {

@@ -575,6 +575,7 @@ pub(crate) mod tests {
                 body_excerpt: "{\"issuer\":\"https://b.example\"}".into(),
                 body_bytes: 30,
                 truncated: false,
+                capped: false,
                 elapsed_ms: 3,
             }),
             error: error.map(str::to_string),

@@ -93,6 +93,9 @@ pub struct ResponseRecord {
     pub body_bytes: usize,
     /// The excerpt is shorter than the body, or the body hit the size cap.
     pub truncated: bool,
+    /// The body was longer than the cap: reading stopped there (`body_bytes` is the cap).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub capped: bool,
     pub elapsed_ms: u64,
 }
 
