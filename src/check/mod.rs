@@ -149,6 +149,9 @@ pub struct Check {
     pub requirement: Option<(String, Loc)>,
     /// For a multipart answer: the part the check reads.
     pub part: Option<Part>,
+    /// `when: <check>`: judge this check only on answers where that one holds
+    /// (`{ body: { contains: maintenance }, when: { status: 503 } }`).
+    pub when: Option<Box<Check>>,
     pub loc: Loc,
 }
 
@@ -160,8 +163,30 @@ pub enum Part {
 }
 
 impl Check {
-    /// Evaluate on the answer, or on the part of it the check names.
+    /// Evaluate on the answer, or on the part of it the check names, when its condition holds.
     pub fn evaluate(&self, response: &Response, cx: &EvalContext<'_>) -> Outcome {
+        if let Some(when) = &self.when {
+            let o = when.evaluate(response, cx);
+            if o.status != Status::Pass {
+                return Outcome::pass(format!(
+                    "not judged: its `when` does not hold ({})",
+                    o.message
+                ));
+            }
+        }
+        self.evaluate_unconditionally(response, cx)
+    }
+
+    /// Every template of the check and of its condition.
+    pub fn templates(&self) -> Vec<&Template> {
+        let mut out = self.kind.templates();
+        if let Some(w) = &self.when {
+            out.extend(w.templates());
+        }
+        out
+    }
+
+    fn evaluate_unconditionally(&self, response: &Response, cx: &EvalContext<'_>) -> Outcome {
         let Some(part) = &self.part else {
             return self.kind.evaluate(response, cx);
         };
@@ -214,10 +239,28 @@ pub fn decode(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> O
         );
         return None;
     };
-    // `requirement:` and `part:` may also stand beside the kind (`{ status: 200, requirement: X }`).
+    // `requirement:` and `part:` may also stand beside the kind (`{ status: 200, requirement: X }`);
+    // `when:` stands only there.
     let (beside, kinds): (Vec<&Entry>, Vec<&Entry>) = entries
         .iter()
-        .partition(|(k, _)| matches!(k.as_str(), Some("requirement" | "part")));
+        .partition(|(k, _)| matches!(k.as_str(), Some("requirement" | "part" | "when")));
+    let (when_entry, beside): (Vec<&Entry>, Vec<&Entry>) = beside
+        .into_iter()
+        .partition(|(k, _)| k.as_str() == Some("when"));
+    let when = match when_entry.first() {
+        None => None,
+        Some((_, w)) => {
+            let inner = decode(w, cx, diags)?;
+            if inner.requirement.is_some() {
+                diags.push(
+                    Diagnostic::new("a `when` condition names no requirement: it decides whether the check is judged, and gives no evidence")
+                        .at(&w.loc),
+                );
+                return None;
+            }
+            Some(Box::new(inner))
+        }
+    };
     let [(key, body)] = kinds.as_slice() else {
         let names: Vec<String> = kinds.iter().map(|(k, _)| k.key_text()).collect();
         diags.push(
@@ -260,6 +303,7 @@ pub fn decode(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> O
         kind,
         requirement: common.requirement,
         part: common.part,
+        when,
         loc: key.loc.clone(),
     })
 }

@@ -453,7 +453,7 @@ fn judge(
     let status_failure = step
         .checks
         .iter()
-        .filter(|c| c.kind.name() == "status" && c.part.is_none())
+        .filter(|c| c.kind.name() == "status" && c.part.is_none() && c.when.is_none())
         .map(|c| c.evaluate(response, cx))
         .find(|o| o.status == Status::Fail);
     let checks = step

@@ -217,10 +217,10 @@ impl Step {
             None => {}
         }
         for c in &self.checks {
-            out.extend(c.kind.templates());
+            out.extend(c.templates());
         }
         if let Some(r) = &self.repeat {
-            out.extend(r.until.kind.templates());
+            out.extend(r.until.templates());
         }
         for c in &self.captures {
             if let CaptureSource::Xml { xpath, .. } = &c.source {
