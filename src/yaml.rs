@@ -119,8 +119,20 @@ pub fn parse(source: &SourceFile) -> Result<Node, Diagnostic> {
     for event in Parser::new_from_str(&source.text) {
         let (event, span) = event.map_err(|e| {
             // The parser may mark the end of input past the last line: clamp to the text.
-            let (line, col) = widths.clamp(e.marker().line(), e.marker().col());
+            let (line, mut col) = widths.clamp(e.marker().line(), e.marker().col());
             let info = e.info();
+            if info.contains("tab") {
+                // The parser marks the character after the tab: point at the tab.
+                if let Some(i) = source.line_text(line as u32).and_then(|l| {
+                    l.chars()
+                        .take(col + 1)
+                        .collect::<Vec<_>>()
+                        .iter()
+                        .rposition(|c| *c == '\t')
+                }) {
+                    col = i;
+                }
+            }
             let info = if info.contains("recursion limit") {
                 format!("nesting too deep for the parser ({info})")
             } else {
@@ -476,6 +488,14 @@ mod tests {
         let err = load("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(err.message.starts_with("YAML syntax"));
         assert!(err.loc.is_some());
+    }
+
+    #[test]
+    fn a_tab_as_indentation_is_pointed_at() {
+        let err = load("a:\n\tb: 1\n").unwrap_err();
+        assert!(err.message.contains("tab"), "{}", err.message);
+        let loc = err.loc.unwrap();
+        assert_eq!((loc.line, loc.col), (2, 1));
     }
 
     /// Found by the property test: the parser marks the end of input on the

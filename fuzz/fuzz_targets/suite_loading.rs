@@ -32,8 +32,10 @@ fuzz_target!(|data: &[u8]| {
         Err(d) => return check(&d, text),
     };
     let mut diags = Diagnostics::default();
-    let schemas = SchemaRegistry::new(&[], &mut diags);
-    let cx = DecodeContext { schemas: &schemas };
+    // One empty registry for every input (building it per input is most of the time).
+    static SCHEMAS: std::sync::OnceLock<SchemaRegistry> = std::sync::OnceLock::new();
+    let schemas = SCHEMAS.get_or_init(|| SchemaRegistry::new(&[], &mut Diagnostics::default()));
+    let cx = DecodeContext { schemas };
     let _ = conform::suite::load::suite(&node, "suites/fuzz/x.yaml", &cx, &mut diags);
     let _ = conform::suite::load::catalogue(&node, "suites/fuzz/requirements.yaml", &mut diags);
     let _ = conform::profile::decode(&node, "countries/xx.yaml", &mut diags);

@@ -54,10 +54,13 @@ pub fn decode(
     if let Some(n) = f.get("equals") {
         ops.push(Op::Equals(Template::from_node(n, diags)));
     }
-    if let Some(n) = f.get("matches")
-        && let Some(re) = super::regex(n, diags)
-    {
-        ops.push(Op::Matches(re));
+    // An operator written but refused (an invalid regex) has its own diagnostic.
+    let mut refused = false;
+    if let Some(n) = f.get("matches") {
+        match super::regex(n, diags) {
+            Some(re) => ops.push(Op::Matches(re)),
+            None => refused = true,
+        }
     }
     if let Some(n) = f.get("contains") {
         ops.push(Op::Contains(Template::from_node(n, diags)));
@@ -68,6 +71,9 @@ pub fn decode(
         .unwrap_or(false);
     f.finish(diags);
     let name = name?;
+    if ops.is_empty() && refused {
+        return None;
+    }
     if ops.len() != 1 {
         diags.push(
             Diagnostic::new(format!("a header check takes exactly one of present, absent, equals, matches, contains; found {}", ops.len()))

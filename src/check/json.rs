@@ -89,10 +89,13 @@ fn decode_check(node: &Node, path_required: bool, diags: &mut Diagnostics) -> Op
     if let Some(n) = f.get("contains") {
         ops.push(Op::Contains(Template::from_node(n, diags)));
     }
-    if let Some(n) = f.get("matches")
-        && let Some(re) = super::regex(n, diags)
-    {
-        ops.push(Op::Matches(re));
+    // An operator written but refused (an invalid regex) has its own diagnostic.
+    let mut refused = false;
+    if let Some(n) = f.get("matches") {
+        match super::regex(n, diags) {
+            Some(re) => ops.push(Op::Matches(re)),
+            None => refused = true,
+        }
     }
     if let Some(n) = f.get("type") {
         let types: Vec<String> = crate::decode::strings(n, "JSON types", diags);
@@ -148,6 +151,9 @@ fn decode_check(node: &Node, path_required: bool, diags: &mut Diagnostics) -> Op
     let any = flag(&mut f, "any", diags);
     let if_present = flag(&mut f, "if_present", diags);
     f.finish(diags);
+    if ops.is_empty() && refused {
+        return None;
+    }
     if ops.is_empty() {
         diags.push(
             Diagnostic::new("a json check needs an operator")
