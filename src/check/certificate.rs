@@ -96,10 +96,13 @@ pub fn decode(
         bf.finish(diags);
         ops.push(Op::MinKeyBits { rsa, ec });
     }
-    if let Some(n) = f.get("subject_matches")
-        && let Some(re) = super::regex(n, diags)
-    {
-        ops.push(Op::SubjectMatches(re));
+    // An operator written but refused (an invalid regex) has its own diagnostic.
+    let mut refused = false;
+    if let Some(n) = f.get("subject_matches") {
+        match super::regex(n, diags) {
+            Some(re) => ops.push(Op::SubjectMatches(re)),
+            None => refused = true,
+        }
     }
     let any = f
         .get("any")
@@ -136,6 +139,9 @@ pub fn decode(
         diags.push(
             Diagnostic::new("`namespaces` binds the prefixes of an `xml` path").at(&node.loc),
         );
+    }
+    if ops.is_empty() && refused {
+        return None;
     }
     if ops.is_empty() {
         diags.push(

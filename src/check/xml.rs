@@ -260,18 +260,27 @@ pub fn decode(
     if let Some(n) = f.get("one_of") {
         ops.push(Op::OneOf(Template::from_node(n, diags)));
     }
-    if let Some(n) = f.get("matches")
-        && let Some(re) = super::regex(n, diags)
-    {
-        ops.push(Op::Matches(re));
+    // An operator written but refused (an invalid regex) has its own diagnostic.
+    let mut refused = false;
+    if let Some(n) = f.get("matches") {
+        match super::regex(n, diags) {
+            Some(re) => ops.push(Op::Matches(re)),
+            None => refused = true,
+        }
     }
     if let Some(n) = f.get("count") {
-        ops.push(count(n, diags)?);
+        match count(n, diags) {
+            Some(op) => ops.push(op),
+            None => refused = true,
+        }
     }
     let any = flag(&mut f, "any", diags);
     let if_present = flag(&mut f, "if_present", diags);
     f.finish(diags);
     let xpath = XPath::decode(path?, namespaces, diags)?;
+    if ops.is_empty() && refused {
+        return None;
+    }
     if ops.is_empty() {
         diags.push(
             Diagnostic::new("an xml check needs an operator")
