@@ -65,6 +65,9 @@ pub enum Flag {
     Temporary,
     /// DK: the number also passes the modulus-11 rule that CPR numbers followed until 2007.
     PassesOldModulus11,
+    /// LV: check digit 0 for a weighted remainder of 10, the reading of the
+    /// old form's rule that no official text confirms or rules out.
+    CheckDigitTenAsZero,
 }
 
 impl Flag {
@@ -86,6 +89,9 @@ impl Flag {
                 "temporary code (individual number 900–999), not in the population register"
             }
             Flag::PassesOldModulus11 => "passes the old modulus-11 rule (not required since 2007)",
+            Flag::CheckDigitTenAsZero => {
+                "check digit 0 for a remainder of 10 (the `mod 11 mod 10` reading of the rule, which no official text confirms)"
+            }
         }
     }
 }
