@@ -19,6 +19,9 @@ mod lv;
 mod no;
 mod prefixed;
 mod se;
+mod synthetic;
+
+pub use synthetic::{pseudonymise, pseudonymise_at, stand_in};
 
 use std::fmt;
 use std::ops::Range;
