@@ -55,6 +55,8 @@ struct IdentifierCheck {
     prefixed: bool,
     /// Every selected value must be valid (default), or one is enough.
     every: bool,
+    /// Nothing selected (or the header missing) passes: "absent, nothing to check".
+    if_present: bool,
 }
 
 const KINDS_TEXT: [&str; 3] = ["person", "organisation", "any"];
@@ -115,6 +117,10 @@ pub fn decode(
         .get("every")
         .and_then(|n| crate::decode::boolean(n, "`every`", diags))
         .unwrap_or(true);
+    let if_present = f
+        .get("if_present")
+        .and_then(|n| crate::decode::boolean(n, "`if_present`", diags))
+        .unwrap_or(false);
     f.finish(diags);
     if sources.len() != 1 {
         diags.push(
@@ -169,6 +175,7 @@ pub fn decode(
         source: sources.pop()??,
         prefixed,
         every,
+        if_present,
     }))
 }
 
@@ -188,24 +195,6 @@ impl CheckKind for IdentifierCheck {
     }
 
     fn evaluate(&self, response: &Response, cx: &EvalContext<'_>) -> Outcome {
-        let country = match &self.country {
-            None => None,
-            Some(t) => match super::expected(t, cx) {
-                Err(o) => return o,
-                Ok(Value::String(s))
-                    if COUNTRIES.contains(&s.trim().to_ascii_uppercase().as_str()) =>
-                {
-                    Some(s.trim().to_ascii_uppercase())
-                }
-                Ok(other) => {
-                    return Outcome::error(format!(
-                        "no identifier rules for country {}: the countries are {}",
-                        super::show(&other),
-                        COUNTRIES.join(", ")
-                    ));
-                }
-            },
-        };
         let (items, place) = match &self.source {
             Source::Json(selector) => {
                 let doc = match response.json() {
@@ -227,15 +216,40 @@ impl CheckKind for IdentifierCheck {
                 format!("header `{name}`"),
             ),
         };
-        let what = match &country {
-            Some(cc) => format!("a valid {cc} {}", self.wanted.describe()),
-            None => format!("a valid country-prefixed {}", self.wanted.describe()),
-        };
         let first_at = |items: &[Item]| match &self.source {
             Source::Header(name) => name.clone(),
             Source::Json(s) => items
                 .first()
                 .map_or_else(|| s.text().to_string(), |i| i.at.clone()),
+        };
+        if items.is_empty() && self.if_present {
+            let what_absent = match &self.source {
+                Source::Json(_) => format!("{place} selected nothing"),
+                Source::Header(_) => format!("{place} is absent"),
+            };
+            return Outcome::pass(format!("{what_absent}, nothing to check")).at(first_at(&items));
+        }
+        let country = match &self.country {
+            None => None,
+            Some(t) => match super::expected(t, cx) {
+                Err(o) => return o,
+                Ok(Value::String(s))
+                    if COUNTRIES.contains(&s.trim().to_ascii_uppercase().as_str()) =>
+                {
+                    Some(s.trim().to_ascii_uppercase())
+                }
+                Ok(other) => {
+                    return Outcome::error(format!(
+                        "no identifier rules for country {}: the countries are {}",
+                        super::show(&other),
+                        COUNTRIES.join(", ")
+                    ));
+                }
+            },
+        };
+        let what = match &country {
+            Some(cc) => format!("a valid {cc} {}", self.wanted.describe()),
+            None => format!("a valid country-prefixed {}", self.wanted.describe()),
         };
         if items.is_empty() {
             let message = match &self.source {
@@ -247,27 +261,27 @@ impl CheckKind for IdentifierCheck {
         let today = ident::today();
         let n = items.len();
         let mut valid: Vec<(usize, Valid)> = Vec::new();
-        let mut invalid: Vec<(usize, Outcome)> = Vec::new();
+        // Each invalid value: its index, where it is, why, and what it is (masked).
+        let mut invalid: Vec<(usize, String, String, Option<String>)> = Vec::new();
         for (i, item) in items.iter().enumerate() {
-            let of = if n > 1 {
-                format!(" (value {} of {n} of {place})", i + 1)
-            } else {
-                String::new()
-            };
             match &item.text {
                 Err(kind) => invalid.push((
                     i,
-                    Outcome::fail(format!("{place} selected {kind}, not an identifier{of}"))
-                        .at(item.at.clone()),
+                    item.at.clone(),
+                    format!("{place} selected {kind}, not an identifier"),
+                    None,
                 )),
                 Ok(text) => match self.judge(country.as_deref(), text, today) {
                     Ok(v) => valid.push((i, v)),
-                    Err(e) => invalid.push((
-                        i,
-                        Outcome::fail(format!("{e}{of}"))
-                            .actual(ident::redact(text))
-                            .at(item.at.clone()),
-                    )),
+                    // No rules to judge by: the harness cannot tell, the country is not to blame.
+                    Err(e) if matches!(e.reason, ident::Reason::Unsupported(_)) => {
+                        return Outcome::error(format!("cannot check {place}: {e}"))
+                            .expected(what)
+                            .at(item.at.clone());
+                    }
+                    Err(e) => {
+                        invalid.push((i, item.at.clone(), e.to_string(), Some(ident::redact(text))))
+                    }
                 },
             }
         }
@@ -277,8 +291,7 @@ impl CheckKind for IdentifierCheck {
             valid.is_empty()
         };
         if failed {
-            let (_, outcome) = invalid.swap_remove(0);
-            return outcome.expected(what);
+            return invalid_outcome(&invalid, n, &place).expected(what);
         }
         let shown: Vec<String> = valid.iter().map(|(_, v)| v.shown()).collect();
         let mut schemes: Vec<String> = Vec::new();
@@ -326,6 +339,43 @@ impl CheckKind for IdentifierCheck {
             .expected(what)
             .actual(actual)
             .at(items[valid[0].0].at.clone())
+    }
+}
+
+/// The failure: the first invalid value with its reason, then every other
+/// invalid value with where it is, so that each member is reported.
+fn invalid_outcome(
+    invalid: &[(usize, String, String, Option<String>)],
+    n: usize,
+    place: &str,
+) -> Outcome {
+    let (i, at, why, actual) = &invalid[0];
+    let mut message = if n > 1 {
+        format!("{why} (value {} of {n} of {place})", i + 1)
+    } else {
+        why.clone()
+    };
+    if invalid.len() > 1 {
+        let rest: Vec<String> = invalid[1..]
+            .iter()
+            .map(|(_, at, why, _)| format!("{at}: {why}"))
+            .collect();
+        message.push_str(&format!(
+            "; {} of {n} values are invalid, also {}",
+            invalid.len(),
+            rest.join("; ")
+        ));
+    }
+    let outcome = Outcome::fail(message).at(at.clone());
+    match (invalid.len(), actual) {
+        (1, Some(a)) => outcome.actual(a.clone()),
+        (1, None) => outcome,
+        _ => outcome.actual(Value::from(
+            invalid
+                .iter()
+                .map(|(_, _, _, a)| Value::from(a.clone()))
+                .collect::<Vec<_>>(),
+        )),
     }
 }
 
@@ -411,6 +461,10 @@ mod tests {
                         value: json!("FI"),
                         secret: false,
                     }),
+                    ["profile", "latvia"] => Some(Found {
+                        value: json!("LV"),
+                        secret: false,
+                    }),
                     _ => None,
                 },
             )
@@ -472,7 +526,24 @@ mod tests {
             out.message
         );
         assert!(out.message.contains("value 2 of 3"), "{}", out.message);
+        // Every invalid member is reported, each with where it is.
+        assert!(
+            out.message.contains(
+                "2 of 3 values are invalid, also /members/2/member_code: FI business ID (Y-tunnus) 0245437-4: check digit is 4, expected 2"
+            ),
+            "{}",
+            out.message
+        );
+        assert_eq!(out.actual, Some(json!(["0245437-3", "0245437-4"])));
+        let one_bad =
+            json!({"members": [{"member_code": "0245437-2"}, {"member_code": "0245437-3"}]});
+        let out = run(
+            "{country: FI, kind: organisation, json: '$.members[*].member_code'}",
+            vec![],
+            one_bad,
+        );
         assert_eq!(out.actual, Some(json!("0245437-3")));
+        assert!(!out.message.contains("also"), "{}", out.message);
         let out = run(
             "{country: FI, kind: organisation, json: '$.members[*].member_code', every: false}",
             vec![],
@@ -536,6 +607,43 @@ mod tests {
         let out = run("{header: X-Road-UserId, country: EE}", vec![], json!({}));
         assert_eq!(out.status, Status::Fail);
         assert!(out.message.contains("missing"), "{}", out.message);
+        // Where echoed: a missing header passes, a present one is judged.
+        let out = run(
+            "{header: X-Road-UserId, prefixed: true, if_present: true}",
+            vec![],
+            json!({}),
+        );
+        assert_eq!(out.status, Status::Pass, "{out:?}");
+        assert!(
+            out.message.contains("absent, nothing to check"),
+            "{}",
+            out.message
+        );
+        let out = run(
+            "{header: X-Road-UserId, prefixed: true, if_present: true}",
+            vec![("X-Road-UserId", "0101302989")],
+            json!({}),
+        );
+        assert_eq!(out.status, Status::Fail, "{out:?}");
+        assert!(out.message.contains("no country prefix"), "{}", out.message);
+        assert!(
+            !out.message.contains("0101302989"),
+            "masked: {}",
+            out.message
+        );
+        // No rules for the country and kind: the harness cannot tell.
+        let out = run(
+            "{country: '{{ profile.latvia }}', kind: organisation, json: /id}",
+            vec![],
+            json!({"id": "40003521600"}),
+        );
+        assert_eq!(out.status, Status::Error, "{out:?}");
+        assert!(
+            out.message
+                .contains("no organisation identifier rules for LV"),
+            "{}",
+            out.message
+        );
         // A template names the country; `any` takes persons and organisations.
         let out = run(
             "{country: '{{ profile.country }}', json: '$.ids[*]'}",

@@ -3,6 +3,14 @@
 //! placeholders (`«secret env:FI_TOKEN»`) in what is stored and in the key a
 //! request is found by, so a replay matches without the secrets being set.
 //!
+//! Personal identity numbers (whatever [`crate::ident::find_personal`] finds,
+//! in URLs, headers and bodies, sent or received) are replaced by synthetic
+//! numbers valid by the same rules ([`crate::ident::pseudonymise`]): stable
+//! per original, so a replay finds a request whose URL carries one and judges
+//! the answer as the live run did, and no tape keeps anyone's number. This
+//! holds with `--keep-personal-data` too: that flag is about reports, and a
+//! tape is an artefact that travels.
+//!
 //! Layout: `DIR/<cc>/<key hash>.json`, one exchange per file; a request is
 //! found by its method, URL and body (headers are left out: they carry
 //! credentials and per-run values).
@@ -17,6 +25,13 @@ use sha2::{Digest, Sha256};
 
 use super::secrets::Redactor;
 use crate::exchange::{Request, Response};
+use crate::ident::pseudonymise;
+
+/// What a tape keeps of a text: secrets as placeholders, personal identity
+/// numbers as their synthetic stand-ins.
+fn stored(redactor: &Redactor, text: &str) -> String {
+    pseudonymise(&redactor.placeholders(text))
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Recording {
@@ -62,13 +77,24 @@ impl Store {
         }
     }
 
-    fn key(req: &Request, redactor: &Redactor) -> (String, String) {
+    /// The file name a request is stored under, and the request as shown.
+    /// `pseudonymised`: with personal numbers replaced by their stand-ins (as
+    /// recorded); without, for a replayed request that already carries
+    /// stand-ins (a number read from a replayed answer and sent on).
+    fn key(req: &Request, redactor: &Redactor, pseudonymised: bool) -> (String, String) {
+        let text = |t: &str| {
+            if pseudonymised {
+                stored(redactor, t)
+            } else {
+                redactor.placeholders(t)
+            }
+        };
         let body = req
             .body
             .as_deref()
-            .map(|b| redactor.placeholders(&String::from_utf8_lossy(b)))
+            .map(|b| text(&String::from_utf8_lossy(b)))
             .unwrap_or_default();
-        let shown = format!("{} {}", req.method, redactor.placeholders(&req.url));
+        let shown = format!("{} {}", req.method, text(&req.url));
         let mut h = Sha256::new();
         h.update(shown.as_bytes());
         h.update([0]);
@@ -84,30 +110,30 @@ impl Store {
         resp: &Response,
         redactor: &Redactor,
     ) -> std::io::Result<()> {
-        let (hash, _) = Store::key(req, redactor);
+        let (hash, _) = Store::key(req, redactor, true);
         let text = std::str::from_utf8(&resp.body).ok();
         let recording = Recording {
             request: RecordedRequest {
                 method: req.method.clone(),
-                url: redactor.placeholders(&req.url),
+                url: stored(redactor, &req.url),
                 headers: req
                     .headers
                     .iter()
-                    .map(|(k, v)| (k.clone(), redactor.placeholders(v)))
+                    .map(|(k, v)| (k.clone(), stored(redactor, v)))
                     .collect(),
                 body: req
                     .body
                     .as_deref()
-                    .map(|b| redactor.placeholders(&String::from_utf8_lossy(b))),
+                    .map(|b| stored(redactor, &String::from_utf8_lossy(b))),
             },
             response: RecordedResponse {
                 status: resp.status,
                 headers: resp
                     .headers
                     .iter()
-                    .map(|(k, v)| (k.clone(), redactor.placeholders(v)))
+                    .map(|(k, v)| (k.clone(), stored(redactor, v)))
                     .collect(),
-                body: text.map(|t| redactor.placeholders(t)),
+                body: text.map(|t| stored(redactor, t)),
                 body_base64: if text.is_none() {
                     Some(B64.encode(&resp.body))
                 } else {
@@ -128,10 +154,25 @@ impl Store {
 
     /// The recorded answer to `req`, or an error that names the request.
     pub fn replay(&self, req: &Request, redactor: &Redactor) -> Result<Response, String> {
-        let (hash, shown) = Store::key(req, redactor);
+        let (hash, shown) = Store::key(req, redactor, true);
         let path = self.dir.join(format!("{hash}.json"));
-        let text = std::fs::read_to_string(&path)
-            .map_err(|_| format!("no recording for {shown} (looked for {})", path.display()))?;
+        let (path, text) = match std::fs::read_to_string(&path) {
+            Ok(text) => (path, text),
+            Err(_) => {
+                let (again, _) = Store::key(req, redactor, false);
+                let other = self.dir.join(format!("{again}.json"));
+                match std::fs::read_to_string(&other) {
+                    Ok(text) => (other, text),
+                    Err(_) => {
+                        return Err(format!(
+                            "no recording for {} (looked for {})",
+                            crate::ident::redact(&shown),
+                            path.display()
+                        ));
+                    }
+                }
+            }
+        };
         let rec: Recording = serde_json::from_str(&text)
             .map_err(|e| format!("recording {} is damaged: {e}", path.display()))?;
         let r = rec.response;

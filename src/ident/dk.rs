@@ -2,15 +2,23 @@
 //! number; the Faroese p-tal and V-tal.
 //!
 //! Sources:
-//! - CPR-kontoret, "Personnummeret i CPR-systemet" (<https://cpr.dk>): the
+//! - CPR-kontoret, "Opbygning af CPR-nummeret",
+//!   <https://www.cpr.dk/cpr-systemet/opbygning-af-cpr-nummeret>: positions
+//!   5, 6 and 7 together give the century; "indtil den 1. oktober 2007
+//!   opfyldte alle personnumre den såkaldte modulus 11 kontrol"; its PDF
+//!   "Personnummeret i CPR-systemet" holds the century table. The
 //!   form DDMMYY-SSSS and the table that gives the century from the seventh
 //!   digit and the year (0–3: 1900s; 4 and 9: 2000–2036, else 1900s; 5–8:
 //!   2000–2057, else 1858–1899). Since 1 October 2007 CPR numbers are issued
 //!   without the modulus-11 check (weights 4 3 2 7 6 5 4 3 2 1): it is not
 //!   enforced, only reported when a number passes it. The CPR register
 //!   covers Greenland too.
-//! - Erhvervsstyrelsen, "CVR-nummer" (<https://datacvr.virk.dk>): eight
-//!   digits whose sum with weights 2 7 6 5 4 3 2 1 is divisible by 11.
+//! - Erhvervsstyrelsen, "Modulus 11 kontrol",
+//!   <http://erhvervsstyrelsen.dk/modulus_11>: eight digits, the eighth a
+//!   check digit from the first seven with weights 2 7 6 5 4 3 2 (so the
+//!   sum with weights 2 7 6 5 4 3 2 1 is divisible by 11); remainder 0 gives
+//!   0, remainder 1 makes "ikke et gyldigt/eksisterende CVR-nummer". Its
+//!   worked example is 13748136.
 //! - TAKS (the Faroese tax administration), "P-tal",
 //!   <https://www.taks.fo/en/individuals/tax/p-tal>: "The p-tal consists of
 //!   nine numbers. The first six numbers are your date of birth"; no check
@@ -252,6 +260,8 @@ mod tests {
     fn cvr_numbers() {
         let c = |v: &str| validate_at("DK", Kind::Organisation, v, today());
         assert!(c("10150817").is_ok(), "Erhvervsstyrelsen");
+        assert!(c("13748136").is_ok(), "Erhvervsstyrelsen's worked example");
+        assert!(c("13748137").is_err());
         assert!(c("34051178").is_ok(), "Digitaliseringsstyrelsen");
         assert_eq!(
             c("34051179").unwrap_err().to_string(),

@@ -2,8 +2,11 @@
 //! code (registrikood). Lithuania's asmens kodas shares the scheme (`lt.rs`).
 //!
 //! Sources:
-//! - Eesti standard EVS 585:2007 "Isikukood. Struktuur" and the Population
-//!   Register Act (rahvastikuregistri seadus, Riigi Teataja): eleven digits
+//! - Eesti standard EVS 585:2007 "Isikukood. Struktuur", which the
+//!   regulation "Isikukoodide moodustamise, väljajagamise ja andmise kord"
+//!   (<https://www.riigiteataja.ee/akt/110062015004>, § 2: "Isikukood
+//!   moodustatakse Eesti Vabariigi standardi EVS 585:2007 … alusel") makes
+//!   binding under the Population Register Act: eleven digits
 //!   GYYMMDDSSSC; G gives century and sex (1/2: 1800s, 3/4: 1900s, 5/6:
 //!   2000s, 7/8: 2100s); the check digit is the weighted sum of the first
 //!   ten digits with weights 1 2 3 4 5 6 7 8 9 1 modulo 11; a remainder of

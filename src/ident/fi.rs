@@ -9,7 +9,10 @@
 //!   the check character of the nine digits modulo 31); the century signs
 //!   added on 1 January 2023 (Y X W V U for the 1900s, B C D E F for the
 //!   2000s): DVV, "Henkilötunnuksen välimerkkiuudistus",
-//!   <https://dvv.fi/hetu-uudistus>. DVV's fictitious test persons (an Excel
+//!   <https://dvv.fi/hetu-uudistus> ("Henkilötunnuksen välimerkki muuttui
+//!   erottelevaksi asetusmuutoksella vuonna 2023"); the older VRK page
+//!   <https://vrk.fi/henkilotunnus1> gives the example 131052-308T and the
+//!   individual numbers 002–899. DVV's fictitious test persons (an Excel
 //!   sheet linked there) use individual numbers 9xx (`010594Y9032`, …).
 //! - Y-tunnus: Patentti- ja rekisterihallitus and Verohallinto, YTJ
 //!   (<https://www.ytj.fi>), "Y-tunnus": seven digits, `-`, a check digit

@@ -16,19 +16,30 @@
 //!   identity 329999-99901 happen to pass it; without an official text it
 //!   is not enforced.
 //! - The old form DDMMYY-CNNNN: C the century (0: 1800s, 1: 1900s, 2:
-//!   2000s) and a check digit: (1101 − Σ dᵢ·wᵢ) mod 11 with weights
-//!   1 6 3 7 9 10 5 8 4 2. PMLP publishes no description of it; the rule is
-//!   the one Latvian implementations share. A result of 10 is treated as
-//!   invalid (no such code is issued), as issue #8 specifies; note that
-//!   several implementations instead write 0 for it (python-stdnum, Faker,
-//!   validator.js: "mod 11 mod 10"). Unconfirmed either way.
+//!   2000s), as the national classifier of the population register states
+//!   (Centrālā statistikas pārvalde, "Latvijas iedzīvotāju reģistrācijas
+//!   sistēmas klasifikators",
+//!   <http://www.csb.gov.lv/klasifikacijas/latvijas-iedzivotaju-registracijas-sistemas-klasifikators-29922.html>:
+//!   "septītais cipars norāda gadsimtu, kur cipars 0 ir deviņpadsmitais
+//!   gadsimts, 1 divdesmitais, 2 divdesmit pirmais"), and a check digit:
+//!   (1101 − Σ dᵢ·wᵢ) mod 11 with weights 1 6 3 7 9 10 5 8 4 2. Neither PMLP
+//!   nor the classifier publishes the check digit; the rule is the one
+//!   Latvian implementations share. For a result of 10 they part ways: some
+//!   write 0 ("mod 11 mod 10": python-stdnum, Faker, validator.js since its
+//!   pull request #2827), others admit no digit (PEAR Validate_LV: the sum
+//!   of all eleven digits ≡ 1 mod 11). No official text decides, and the two
+//!   costs are not equal: refusing a real code blames a country for a valid
+//!   identifier and leaves it unmasked in reports. So check digit 0 is
+//!   accepted for a result of 10 and flagged
+//!   ([`Flag::CheckDigitTenAsZero`]); any other digit fails. (Until
+//!   December 2026 this was refused outright.)
 //! - Test identities: 161175-19997 (python-stdnum's example).
 
 use chrono::NaiveDate;
 
 use super::{
-    C, Invalid, Kind, Reason, Valid, date, digit_char, digit_values, digits, not_future, shape,
-    weighted,
+    C, Flag, Invalid, Kind, Reason, Valid, date, digit_char, digit_values, digits, not_future,
+    shape, weighted,
 };
 
 const PERSON: &str = "personal code";
@@ -87,11 +98,15 @@ pub(super) fn person(cc: &'static str, value: &str, today: NaiveDate) -> Result<
     let yy = d[4] * 10 + d[5];
     let born = date(century + yy as i32, d[2] * 10 + d[3], d[0] * 10 + d[1], "").map_err(fail)?;
     not_future(born, today).map_err(fail)?;
+    let mut flags = Vec::new();
     match check(&d[..10]) {
+        None if d[10] == 0 => flags.push(Flag::CheckDigitTenAsZero),
         None => {
-            return Err(fail(Reason::NoCheckDigit(
-                "the first ten digits give (1101 − weighted sum) mod 11 = 10, for which no check digit exists".into(),
-            )));
+            return Err(fail(Reason::CheckDigit {
+                what: "check digit ((1101 − weighted sum) mod 11 = 10, written 0)",
+                found: digit_char(d[10]),
+                expected: '0',
+            }));
         }
         Some(c) if c != d[10] => {
             return Err(fail(Reason::CheckDigit {
@@ -108,7 +123,7 @@ pub(super) fn person(cc: &'static str, value: &str, today: NaiveDate) -> Result<
         scheme: "personal code (personas kods)",
         normalised: format!("{}-{}", &text[..6], &text[6..]),
         birth_date: Some(born),
-        flags: Vec::new(),
+        flags,
         notes: Vec::new(),
         mask_keep: 7,
     })
@@ -154,8 +169,23 @@ pub(crate) mod tests {
             r("161175+19997"),
             Reason::Character { position: 7, .. }
         ));
-        // 010110-0001: (1101 − 24) mod 11 = 10.
-        assert!(matches!(r("010110-00010"), Reason::NoCheckDigit(_)));
+        // 010110-0001: (1101 − 24) mod 11 = 10. Check digit 0 is accepted and
+        // flagged (it was refused before, and the scanner left such codes
+        // unmasked); any other digit still fails.
+        let v = lv("010110-00010").unwrap();
+        assert_eq!(v.flags, vec![Flag::CheckDigitTenAsZero]);
+        assert!(matches!(
+            r("010110-00011"),
+            Reason::CheckDigit { expected: '0', .. }
+        ));
+        // So the scanner masks it like any other personal code.
+        let t = today();
+        let text = "kods 010110-00010.";
+        let found = crate::ident::find_personal_at(text, t);
+        assert!(found.iter().any(|(_, cc)| *cc == "LV"), "{found:?}");
+        // A code whose remainder is not 10 and whose check digit is 0 is still wrong.
+        assert!(matches!(r("161175-19990"), Reason::CheckDigit { .. }));
+        assert_eq!(lv("161175-19997").unwrap().flags, vec![]);
     }
 
     pub(crate) fn old_code() -> impl Strategy<Value = String> {
@@ -165,7 +195,8 @@ pub(crate) mod tests {
                 NaiveDate::from_ymd_opt(y, m, d)?;
                 let ten = format!("{d:02}{m:02}{:02}{}{serial:03}", y % 100, (y - 1800) / 100);
                 let digits: Vec<u32> = ten.chars().filter_map(|c| c.to_digit(10)).collect();
-                Some(format!("{}-{}{}", &ten[..6], &ten[6..], check(&digits)?))
+                let c = check(&digits).unwrap_or(0);
+                Some(format!("{}-{}{c}", &ten[..6], &ten[6..]))
             },
         )
     }
@@ -176,16 +207,26 @@ pub(crate) mod tests {
             prop_assert!(lv(&c).is_ok(), "{c}: {:?}", lv(&c));
         }
 
-        /// All ten weights are non-zero modulo 11 and the check digit cannot
-        /// be 10: every change of one digit of the old form is caught. The
-        /// new form has no check digit and promises nothing.
+        /// All ten weights are non-zero modulo 11, so a change of one digit
+        /// always changes the remainder: it is caught, except where check
+        /// digit 0 then stands for a remainder of 10 (and the other way
+        /// round), which the result flags. The new form has no check digit
+        /// and promises nothing.
         #[test]
         fn single_changes_are_caught(c in old_code(), pos in 0usize..11, to in 0u32..10) {
             let pos = if pos >= 6 { pos + 1 } else { pos };
             let changed = crate::ident::tests::change_digit(&c, pos, to);
             // Turning the first two digits into 3[2-9] makes it a new-form code.
             let new_form = changed.starts_with('3') && changed.as_bytes()[1] >= b'2';
-            prop_assert!(new_form || lv(&changed).is_err(), "{c} → {changed} passes");
+            if !new_form && let Ok(v) = lv(&changed) {
+                let ten_as_zero = |v: &Valid| v.flags.contains(&Flag::CheckDigitTenAsZero);
+                let before = lv(&c).expect("generated codes are valid");
+                prop_assert!(
+                    ten_as_zero(&v) || ten_as_zero(&before),
+                    "{c} → {changed} passes"
+                );
+                prop_assert!(pos != 11, "{} → {}: a changed check digit passes", c, changed);
+            }
         }
     }
 }

@@ -19,6 +19,9 @@ mod lv;
 mod no;
 mod prefixed;
 mod se;
+mod synthetic;
+
+pub use synthetic::{pseudonymise, pseudonymise_at, stand_in};
 
 use std::fmt;
 use std::ops::Range;
@@ -65,6 +68,9 @@ pub enum Flag {
     Temporary,
     /// DK: the number also passes the modulus-11 rule that CPR numbers followed until 2007.
     PassesOldModulus11,
+    /// LV: check digit 0 for a weighted remainder of 10, the reading of the
+    /// old form's rule that no official text confirms or rules out.
+    CheckDigitTenAsZero,
 }
 
 impl Flag {
@@ -86,6 +92,9 @@ impl Flag {
                 "temporary code (individual number 900–999), not in the population register"
             }
             Flag::PassesOldModulus11 => "passes the old modulus-11 rule (not required since 2007)",
+            Flag::CheckDigitTenAsZero => {
+                "check digit 0 for a remainder of 10 (the `mod 11 mod 10` reading of the rule, which no official text confirms)"
+            }
         }
     }
 }
@@ -175,10 +184,17 @@ impl fmt::Display for Invalid {
         // A value that is invalid here may still be another country's valid
         // personal identity number: never show one unmasked.
         let shown = redact(&self.value);
+        // Nor may the reason quote what the mask hides (a century sign, a check
+        // digit): then it names only what is wrong and where.
+        let reason = if shown != self.value {
+            self.reason.without_characters()
+        } else {
+            self.reason.to_string()
+        };
         match (self.country.is_empty(), &self.reason) {
             (_, Reason::Unsupported(why)) => write!(f, "{why}"),
-            (true, reason) => write!(f, "{} {shown}: {reason}", self.scheme),
-            (false, reason) => write!(f, "{} {} {shown}: {reason}", self.country, self.scheme),
+            (true, _) => write!(f, "{} {shown}: {reason}", self.scheme),
+            (false, _) => write!(f, "{} {} {shown}: {reason}", self.country, self.scheme),
         }
     }
 }
@@ -216,6 +232,27 @@ pub enum Reason {
     NoCheckDigit(String),
     /// The country prefix of a prefixed form.
     Prefix(String),
+}
+
+impl Reason {
+    /// The reason without any character or digit of the value: for values
+    /// that are another country's personal identity number.
+    fn without_characters(&self) -> String {
+        match self {
+            Reason::Unsupported(s) => s.clone(),
+            Reason::Empty | Reason::Length { .. } => self.to_string(),
+            Reason::Character {
+                position, expected, ..
+            } => format!("character {position} is not allowed, expected {expected}"),
+            Reason::Century(_) => "unknown century sign".into(),
+            Reason::Component(_) => "a fixed part of the number is wrong".into(),
+            Reason::Date(_) => "impossible date".into(),
+            Reason::CheckDigit { what, .. } => format!("{what} does not match"),
+            Reason::NoCheckDigit(_) => "no check digit exists for the other digits".into(),
+            // About the prefix's letters, never the number's digits.
+            Reason::Prefix(_) => self.to_string(),
+        }
+    }
 }
 
 impl fmt::Display for Reason {
@@ -759,6 +796,16 @@ pub(crate) mod tests {
         let text = e.to_string();
         assert!(!text.contains("1212-1212"), "{text}");
         assert!(text.contains("19121212-****"), "{text}");
+        // Nor does the reason quote a hidden character: a Norwegian number read
+        // as Finnish has a `9` where the century sign goes, which the mask hides.
+        let e = validate_at("FI", Kind::Person, "15108695088", day("2026-06-01")).unwrap_err();
+        assert!(matches!(e.reason, Reason::Century(_)), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "FI personal identity code 151086*****: unknown century sign"
+        );
+        let e = validate_at("NO", Kind::Person, "15108695089", day("2026-06-01")).unwrap_err();
+        assert!(e.to_string().contains("expected 8"), "not personal: {e}");
     }
 
     #[test]

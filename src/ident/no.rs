@@ -13,8 +13,9 @@
 //!   40); UDI notes that the date may then be the registration date.
 //! - Skatteetaten, "Nye fødselsnummer og d-nummer fra 2032",
 //!   <https://www.skatteetaten.no/deling/opplysninger/folkeregisteropplysninger/pid/>:
-//!   for numbers issued from 1 January 2032 the first check computation
-//!   accepts the remainders 0, 1, 2 and 3 instead of only 0. Applied here
+//!   for numbers issued from 1 January 2032 the check computation "vil
+//!   akseptere 0, 1, 2 og 3 som gyldige verdier" where today's accepts only
+//!   0 (read here as the first check digit's remainder). Applied here
 //!   only from that date; the second check digit is unchanged.
 //! - Test data: Skatteetaten's synthetic population (Tenor testdatasøk,
 //!   Test-Norge) adds 80 to the month
@@ -23,9 +24,11 @@
 //!   NAV's own synthetic numbers (Dolly) add 40, the form of the health
 //!   services' H-numbers (help numbers): accepted and flagged. FH-numbers
 //!   (first digit 8 or 9) carry no birth date and are refused.
-//! - Brønnøysundregistrene, "Organisasjonsnummer": nine digits, the last a
-//!   modulo-11 check digit with weights 3 2 7 6 5 4 3 2 (11 → 0, 10 never
-//!   issued).
+//! - Brønnøysundregistrene, "The organization number",
+//!   <http://www.brreg.no/english/coordination/number.html>: nine digits,
+//!   the last a modulo-11 check digit with weights 3 2 7 6 5 4 3 2
+//!   (remainder 0 → 0; 10 "is not a valid check digit"); worked example
+//!   12345678 → 123456785.
 
 use chrono::NaiveDate;
 
@@ -285,6 +288,10 @@ pub(crate) mod tests {
     fn organisation_numbers() {
         let o = |v: &str| validate_at("NO", Kind::Organisation, v, today());
         assert!(o("974760673").is_ok(), "Brønnøysundregistrene");
+        assert!(
+            o("123456785").is_ok(),
+            "Brønnøysundregistrene's worked example"
+        );
         assert!(o("974761076").is_ok(), "Skatteetaten");
         assert_eq!(
             o("974760674").unwrap_err().to_string(),

@@ -5,11 +5,16 @@
 //!   check digit over the ten digits; the `-` separator becomes `+` from the
 //!   year the person turns 100; the 12-digit form YYYYMMDDNNNC); the
 //!   separator rule is Folkbokföringslagen (1991:481) § 18.
-//! - Skatteverket, SKV 707 "Samordningsnummer": the day of birth plus 60,
-//!   otherwise built and checked like a personnummer. Samordningsnummer with
+//! - Skatteverket, SKV 707 "Samordningsnummer" and Skatteverket's
+//!   rättslig vägledning, "Samordningsnummer",
+//!   <https://www4.skatteverket.se/rattsligvagledning/edition/2016.5/330251.html>
+//!   (18 a § folkbokföringslagen): the day of birth plus 60, an individual
+//!   number 001–999, the check digit computed as for personnummer; worked
+//!   example 701063-2391. Samordningsnummer with
 //!   an incompletely known birth date (day or month 00) are not accepted
 //!   here: SKV 707's handling of them could not be confirmed.
-//! - Skatteverket, SKV 709 "Organisationsnummer" and Bolagsverket: ten
+//! - Lag (1974:174) om identitetsbeteckning för juridiska personer m.fl.,
+//!   Skatteverket, SKV 709 "Organisationsnummer" and Bolagsverket: ten
 //!   digits NNNNNN-NNNC with a Luhn check digit; the third digit is at least
 //!   2 ("month" 20 or more) so that no organisation number is a personnummer;
 //!   the 12-digit form prefixes `16`. Sole traders use their personnummer as
