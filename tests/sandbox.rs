@@ -295,6 +295,83 @@ fn run_sandbox_reaches_the_sandbox_for_norway() {
     assert!(ran > 0, "some discovery case reached the sandbox");
 }
 
+/// Every requirement's verdict in a country report.
+fn requirement_verdicts(report: &Path) -> Vec<(String, String)> {
+    let v: Value = serde_json::from_slice(&std::fs::read(report).unwrap()).unwrap();
+    let mut out: Vec<(String, String)> = match &v["requirements"] {
+        Value::Array(list) => list
+            .iter()
+            .map(|r| (r["id"].to_string(), r["verdict"].to_string()))
+            .collect(),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, r)| (k.clone(), r["verdict"].to_string()))
+            .collect(),
+        other => panic!("requirements: {other}"),
+    };
+    out.sort();
+    out
+}
+
+#[test]
+fn a_sandbox_run_recorded_replays_offline_with_the_same_verdicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tape, live, again) = (
+        dir.path().join("tape"),
+        dir.path().join("live"),
+        dir.path().join("again"),
+    );
+    let arg = |p: &Path| p.to_str().unwrap().to_string();
+    // FI covers all three domains, SOAP (one URL, bodies told apart) and TLS certificates.
+    for (mode, out) in [("--record", &live), ("--replay", &again)] {
+        let result = run_binary(
+            &[
+                "run",
+                "--sandbox",
+                "--country",
+                "fi,ee",
+                mode,
+                &arg(&tape),
+                "--out",
+                &arg(out),
+            ],
+            &repo(),
+        );
+        assert_eq!(
+            result.status.code(),
+            Some(1),
+            "{mode}: the sandbox's deviations make it 1\n{}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+    }
+    assert!(tape.join("sandbox-ports.json").is_file());
+    for cc in ["fi", "ee"] {
+        let (a, b) = (
+            requirement_verdicts(&live.join(format!("{cc}.json"))),
+            requirement_verdicts(&again.join(format!("{cc}.json"))),
+        );
+        assert!(a.len() > 50, "{cc}: {a:?}");
+        assert_eq!(a, b, "{cc}: the replay judges as the live run did");
+    }
+    // Recordings made without --sandbox cannot be replayed against its ports.
+    std::fs::remove_file(tape.join("sandbox-ports.json")).unwrap();
+    let result = run_binary(
+        &[
+            "run",
+            "--sandbox",
+            "--country",
+            "fi",
+            "--replay",
+            &arg(&tape),
+        ],
+        &repo(),
+    );
+    assert_eq!(result.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&result.stderr).contains("was not recorded with `run --sandbox`")
+    );
+}
+
 #[test]
 fn broken_routes_files_are_bad_input_with_positions() {
     let root = tempfile::tempdir().unwrap();

@@ -125,8 +125,13 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
             &mut plan,
             &mut opts.transport,
             started,
+            match (&args.record, &args.replay) {
+                (Some(dir), _) => Some(super::sandbox::SandboxTape::Record(dir)),
+                (_, Some(dir)) => Some(super::sandbox::SandboxTape::Replay(dir)),
+                _ => None,
+            },
         ) {
-            Ok(handle) => Some(handle),
+            Ok(handle) => handle,
             Err(code) => return code,
         }
     } else {

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
@@ -11,7 +11,7 @@ use crate::cli::SandboxArgs;
 use crate::exec::http::TransportOptions;
 use crate::plan::Plan;
 use crate::project::Root;
-use crate::sandbox::{self, SandboxHandle, SandboxOptions};
+use crate::sandbox::{self, Ports, SandboxHandle, SandboxOptions};
 
 pub fn run(root: Root, args: &SandboxArgs) -> i32 {
     let routes = match sandbox::load(&root) {
@@ -120,7 +120,18 @@ pub fn attach(
     plan: &mut Plan,
     transport: &mut TransportOptions,
     now: DateTime<Utc>,
-) -> Result<SandboxHandle, i32> {
+    tape: Option<SandboxTape<'_>>,
+) -> Result<Option<SandboxHandle>, i32> {
+    // A replay answers from the recordings: no sandbox runs, but the profiles
+    // point at the ports it had when they were made, so every URL matches.
+    if let Some(SandboxTape::Replay(dir)) = tape {
+        let ports = read_ports(dir).map_err(|e| {
+            eprintln!("error: {e}");
+            2
+        })?;
+        sandbox::point_plan_at(plan, ports);
+        return Ok(None);
+    }
     let routes = sandbox::load(root).map_err(|d| super::bad_input(&d))?;
     let opts = SandboxOptions {
         extra_hosts: sandbox::plan_hosts(plan),
@@ -135,7 +146,52 @@ pub fn attach(
         })?;
     sandbox::point_plan_at(plan, handle.ports());
     *transport = handle.transport(transport.clone());
-    Ok(handle)
+    if let Some(SandboxTape::Record(dir)) = tape {
+        write_ports(dir, handle.ports()).map_err(|e| {
+            eprintln!("error: {e}");
+            3
+        })?;
+    }
+    Ok(Some(handle))
+}
+
+/// The recordings a `run --sandbox` makes or reads.
+#[derive(Debug, Clone, Copy)]
+pub enum SandboxTape<'a> {
+    Record(&'a Path),
+    Replay(&'a Path),
+}
+
+/// Beside the recordings: the sandbox's ports, which every recorded URL carries.
+const PORTS_FILE: &str = "sandbox-ports.json";
+
+fn write_ports(dir: &Path, ports: Ports) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let text = serde_json::json!({ "https": ports.https, "http": ports.http }).to_string();
+    crate::report::write::atomic_write(&dir.join(PORTS_FILE), text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", dir.join(PORTS_FILE).display()))
+}
+
+fn read_ports(dir: &Path) -> Result<Ports, String> {
+    let path = dir.join(PORTS_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|_| {
+        format!(
+            "{} has no {PORTS_FILE}: it was not recorded with `run --sandbox`; replay it without --sandbox",
+            dir.display()
+        )
+    })?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{} is damaged: {e}", path.display()))?;
+    let port = |k: &str| {
+        v.get(k)
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|p| u16::try_from(p).ok())
+            .ok_or_else(|| format!("{} lacks the `{k}` port", path.display()))
+    };
+    Ok(Ports {
+        https: port("https")?,
+        http: port("http")?,
+    })
 }
 
 /// Where `conform sandbox` writes the CA when no `--ca-out` is given.
