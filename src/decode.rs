@@ -163,6 +163,27 @@ pub fn string_list(node: &Node, what: &str, diags: &mut Diagnostics) -> Vec<(Str
     }
 }
 
+/// `N` (exactly N) or `{ min, max }` (either or both): bounds on a count or a length.
+pub fn bounds(
+    node: &Node,
+    what: &'static str,
+    diags: &mut Diagnostics,
+) -> Option<(Option<u64>, Option<u64>)> {
+    if let Value::Int(_) = node.value {
+        let v = unsigned(node, what, diags)?;
+        return Some((Some(v), Some(v)));
+    }
+    let mut f = Fields::new(node, what, diags)?;
+    let min = f.get("min").and_then(|x| unsigned(x, "`min`", diags));
+    let max = f.get("max").and_then(|x| unsigned(x, "`max`", diags));
+    f.finish(diags);
+    if min.is_none() && max.is_none() {
+        diags.push(Diagnostic::new(format!("{what} needs `min` or `max`")).at(&node.loc));
+        return None;
+    }
+    Some((min, max))
+}
+
 /// A list of strings, their positions dropped.
 pub fn strings(node: &Node, what: &str, diags: &mut Diagnostics) -> Vec<String> {
     string_list(node, what, diags)

@@ -111,23 +111,9 @@ fn decode_check(node: &Node, path_required: bool, diags: &mut Diagnostics) -> Op
         ops.push(Op::Type(types));
     }
     if let Some(n) = f.get("length") {
-        match &n.value {
-            crate::yaml::Value::Int(_) => {
-                let v = crate::decode::unsigned(n, "a length", diags);
-                ops.push(Op::Length { min: v, max: v });
-            }
-            _ => {
-                if let Some(mut lf) = crate::decode::Fields::new(n, "a length range", diags) {
-                    let min = lf
-                        .get("min")
-                        .and_then(|x| crate::decode::unsigned(x, "`min`", diags));
-                    let max = lf
-                        .get("max")
-                        .and_then(|x| crate::decode::unsigned(x, "`max`", diags));
-                    lf.finish(diags);
-                    ops.push(Op::Length { min, max });
-                }
-            }
+        match crate::decode::bounds(n, "a length", diags) {
+            Some((min, max)) => ops.push(Op::Length { min, max }),
+            None => refused = true,
         }
     }
     if let Some(n) = f.get("min")

@@ -17,7 +17,7 @@ use super::{CheckKind, DecodeContext, EvalContext, Outcome};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::exchange::Response;
 use crate::template::{Found, Template, Vars};
-use crate::yaml::{Node, Value as Y};
+use crate::yaml::Node;
 
 /// Prefixes every XML check knows without declaring them.
 pub const KNOWN_NAMESPACES: &[(&str, &str)] = &[
@@ -269,8 +269,8 @@ pub fn decode(
         }
     }
     if let Some(n) = f.get("count") {
-        match count(n, diags) {
-            Some(op) => ops.push(op),
+        match crate::decode::bounds(n, "a count", diags) {
+            Some((min, max)) => ops.push(Op::Count { min, max }),
             None => refused = true,
         }
     }
@@ -297,30 +297,6 @@ pub fn decode(
         any,
         if_present,
     }))
-}
-
-/// `count: 1` or `count: { min: 1, max: 3 }`.
-fn count(n: &Node, diags: &mut Diagnostics) -> Option<Op> {
-    if let Y::Int(_) = n.value {
-        let v = crate::decode::unsigned(n, "a count", diags)?;
-        return Some(Op::Count {
-            min: Some(v),
-            max: Some(v),
-        });
-    }
-    let mut f = crate::decode::Fields::new(n, "a count range", diags)?;
-    let min = f
-        .get("min")
-        .and_then(|x| crate::decode::unsigned(x, "`min`", diags));
-    let max = f
-        .get("max")
-        .and_then(|x| crate::decode::unsigned(x, "`max`", diags));
-    f.finish(diags);
-    if min.is_none() && max.is_none() {
-        diags.push(Diagnostic::new("a count range needs `min` or `max`").at(&n.loc));
-        return None;
-    }
-    Some(Op::Count { min, max })
 }
 
 /// How a rendered expected value reads as text, to compare with XML text.
