@@ -148,20 +148,53 @@ impl XPath {
         let query = self
             .compile(&text)
             .map_err(|e| format!("`{text}` is not a valid XPath: {e}"))?;
-        let mut documents = Documents::new();
-        let doc = parse(&mut documents, xml)?;
-        let sequence = query
-            .execute(&mut documents, doc)
-            .map_err(|e| format!("`{text}` cannot be evaluated: {}", explain(&e, &text)))?;
-        let xot = documents.xot();
-        sequence
-            .iter()
-            .map(|item| {
-                item.string_value(xot)
-                    .map_err(|e| format!("`{text}` selected a value with no text ({e})"))
-            })
-            .collect()
+        with_document(xml, |documents, doc| {
+            let sequence = query
+                .execute(documents, doc)
+                .map_err(|e| format!("`{text}` cannot be evaluated: {}", explain(&e, &text)))?;
+            let xot = documents.xot();
+            sequence
+                .iter()
+                .map(|item| {
+                    item.string_value(xot)
+                        .map_err(|e| format!("`{text}` selected a value with no text ({e})"))
+                })
+                .collect()
+        })
     }
+}
+
+/// The last document parsed on this thread: its text, and the parsed tree or why there is none.
+type Parsed = (
+    String,
+    Result<(Documents, xee_xpath::DocumentHandle), String>,
+);
+
+thread_local! {
+    // The checks of a step are judged one after another on one thread, so the
+    // answer they share is parsed once, like `Response::json`. (The engine's
+    // trees are not `Send`, so they cannot live in the response itself.)
+    static LAST: std::cell::RefCell<Option<Parsed>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Run `f` on the parsed `xml`, parsing it only if it is not the last document parsed here.
+fn with_document<T>(
+    xml: &str,
+    f: impl FnOnce(&mut Documents, xee_xpath::DocumentHandle) -> Result<T, String>,
+) -> Result<T, String> {
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if !matches!(&*last, Some((text, _)) if text == xml) {
+            let mut documents = Documents::new();
+            let parsed = parse(&mut documents, xml).map(|doc| (documents, doc));
+            *last = Some((xml.to_string(), parsed));
+        }
+        match last.as_mut() {
+            Some((_, Ok((documents, doc)))) => f(documents, *doc),
+            Some((_, Err(e))) => Err(e.clone()),
+            None => Err("no document".into()),
+        }
+    })
 }
 
 /// An XPath engine error in words, with the part of the expression it points at.
@@ -205,7 +238,7 @@ fn parse(documents: &mut Documents, xml: &str) -> Result<xee_xpath::DocumentHand
 
 /// Whether `xml` is a well-formed document (without a DTD), and why not.
 pub fn well_formed(xml: &str) -> Result<(), String> {
-    parse(&mut Documents::new(), xml).map(|_| ())
+    with_document(xml, |_, _| Ok(()))
 }
 
 #[derive(Debug)]
