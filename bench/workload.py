@@ -210,6 +210,8 @@ def main():
         last = min(first + CASES_PER_SUITE, n)
         write(f"{suites}/bench-{k:03d}.yaml", suite(k, first, last))
     write(f"{project}/countries/xx.yaml", PROFILE.format(base=base))
+    # `conform check --root` reads the sandbox data too; this project has none.
+    os.makedirs(f"{project}/fixtures/sandbox", exist_ok=True)
 
     write(f"{root}/peer.hurl", "".join(hurl_entry(base, i) for i in range(n)))
     for j in range(10):
