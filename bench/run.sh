@@ -53,6 +53,7 @@ CONFORM="$REPO/target/release/conform"
 FLOOR="$REPO/bench/floor/target/release/conform-bench-floor"
 
 mkdir -p "$WORK" "$REPO/bench/results"
+chmod a+rx "$WORK"   # nginx's workers run as an unprivileged user; mktemp makes the folder private
 : >"$RAW"
 echo "== workloads and logs in $WORK"
 
