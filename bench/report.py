@@ -91,6 +91,7 @@ def collect(a):
             "memory_mib": mem_total_mib(),
             "kernel": platform.release(),
             "os": out(["sh", "-c", ". /etc/os-release && echo \"$PRETTY_NAME\""]),
+            "load_average": a.load,
         },
         "tools": {
             "conform": out([a.conform, "--version"]),
@@ -146,6 +147,9 @@ def markdown(path):
     w(f"- date: {r['date']} (commit {r['commit']})")
     w(f"- `nproc`: {m['nproc']}; CPU: {m['cpu']}; memory: {m['memory_mib']} MiB")
     w(f"- {m['os']}, Linux {m['kernel']}")
+    if m.get("load_average"):
+        w(f"- load average when the benchmark started (1, 5, 15 min): {m['load_average']} "
+          "(other work on the machine shares its cores; compare runners within this file only)")
     w(f"- {t['conform']} ({t['rustc']}); floor: {t['floor']}")
     w(f"- {t['hurl'] or 'Hurl: not installed, so not measured'}; {t['nginx']}")
     w("")
@@ -304,6 +308,7 @@ def main():
     c.add_argument("--nginx", default="")
     c.add_argument("--runs", type=int, default=5)
     c.add_argument("--scale-runs", type=int, default=3)
+    c.add_argument("--load", default=None, help="/proc/loadavg when the benchmark started")
     md = sub.add_parser("markdown")
     md.add_argument("results")
     a = p.parse_args()

@@ -22,6 +22,7 @@ WORK=${WORK:-$(mktemp -d -t conform-bench-XXXXXX)}
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
 RESULTS="$REPO/bench/results/$STAMP.json"
 RAW="$WORK/raw.jsonl"
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || true)
 
 NGINX=$(command -v nginx || true)
 [ -z "$NGINX" ] && [ -x /usr/sbin/nginx ] && NGINX=/usr/sbin/nginx
@@ -126,6 +127,6 @@ measure --group check --n 0 --runs "$RUNS" --warmup 1 \
   --bench check "$CONFORM check --root $REPO"
 
 python3 bench/report.py collect "$RAW" "$RESULTS" --repo "$REPO" --work "$WORK" \
-  --conform "$CONFORM" --floor "$FLOOR" --hurl "${HURL:-}" --nginx "$NGINX" --runs "$RUNS" --scale-runs "$SCALE_RUNS"
+  --conform "$CONFORM" --floor "$FLOOR" --hurl "${HURL:-}" --nginx "$NGINX" --runs "$RUNS" --scale-runs "$SCALE_RUNS" --load "$LOAD"
 python3 bench/report.py markdown "$RESULTS" >BENCHMARKS.md
 echo "== wrote ${RESULTS#"$REPO/"} and BENCHMARKS.md"
