@@ -9,8 +9,9 @@ BENCHMARKS.md from a results file.
 `collect` adds the machine (nproc, CPU model, memory, kernel), the date and
 the versions of every tool to the raw measurements, with this machine's
 folders replaced by `.` (the repository) and `$WORK` (the workloads).
-`markdown` only reads the results file, so BENCHMARKS.md can be rebuilt
-from any committed results.
+`markdown` only reads the results file (and appends bench/notes.md, the
+hand-written analysis), so BENCHMARKS.md can be rebuilt from any committed
+results.
 """
 
 import argparse
@@ -291,6 +292,10 @@ def markdown(path):
     w("```")
     w("")
     w("Times drift between sittings and machines; compare only figures from one results file.")
+    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
+    if os.path.exists(notes):
+        w("")
+        w(open(notes, encoding="utf-8").read().rstrip("\n"))
     sys.stdout.write("\n".join(lines) + "\n")
 
 
