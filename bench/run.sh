@@ -6,7 +6,8 @@
 #   bench/run.sh                 the full benchmark (about ten minutes on 2 cores)
 #   RUNS=3 bench/run.sh          fewer runs per command at N=1000 (default 5)
 #   PORT=18080 bench/run.sh      the loopback port nginx listens on
-#   WORK=/tmp/x bench/run.sh     where the workloads and reports go (default: a new temporary folder)
+#   WORK=/tmp/x bench/run.sh     where the workloads and reports go (default: a temporary folder,
+#                                removed after a successful run unless KEEP_WORK=1)
 #
 # Needs: a Rust toolchain, python3, nginx. Hurl (8.0.1, `cargo install hurl
 # --version 8.0.1 --locked`) is measured when it is on PATH, and said missing
@@ -18,7 +19,11 @@ REPO=$(pwd)
 RUNS=${RUNS:-5}          # timed runs per command at N=1000 (after one warm-up)
 SCALE_RUNS=${SCALE_RUNS:-3}   # timed runs per command at N=2000, 5000, 10000
 PORT=${PORT:-18080}
-WORK=${WORK:-$(mktemp -d -t conform-bench-XXXXXX)}
+OWN_WORK=""
+if [ -z "${WORK:-}" ]; then
+  WORK=$(mktemp -d -t conform-bench-XXXXXX)
+  OWN_WORK=1
+fi
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
 RESULTS="$REPO/bench/results/$STAMP.json"
 RAW="$WORK/raw.jsonl"
@@ -66,7 +71,16 @@ stop_nginx() {
   fi
   NGINX_ROOT=""
 }
-trap stop_nginx EXIT
+cleanup() {
+  local rc=$?
+  stop_nginx
+  if [ "$rc" -eq 0 ] && [ -n "$OWN_WORK" ] && [ -z "${KEEP_WORK:-}" ]; then
+    rm -rf "$WORK"
+  elif [ -d "$WORK" ]; then
+    echo "bench: the workloads, reports and logs are in $WORK" >&2
+  fi
+}
+trap cleanup EXIT
 
 # workload N: generate it under $WORK/nN and serve it.
 workload() {
