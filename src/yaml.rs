@@ -332,10 +332,10 @@ impl Builder {
             }
             Some(Open::Map { entries, key, .. }) => match key.take() {
                 None => {
-                    let text = node.key_text();
-                    if let Some((first, _)) = entries.iter().find(|(k, _)| k.key_text() == text) {
+                    if let Some((first, _)) = entries.iter().find(|(k, _)| same_key(k, &node)) {
                         return Err(Diagnostic::new(format!(
-                            "duplicate key `{text}` (first defined at line {})",
+                            "duplicate key `{}` (first defined at line {})",
+                            node.key_text(),
                             first.loc.line
                         ))
                         .at(&node.loc));
@@ -349,6 +349,15 @@ impl Builder {
                 }
             },
         }
+    }
+}
+
+/// Whether two mapping keys are the same key, as [`Node::key_text`] reads
+/// them; string keys (nearly all) are compared without copying either.
+fn same_key(a: &Node, b: &Node) -> bool {
+    match (&a.value, &b.value) {
+        (Value::Str(x), Value::Str(y)) => x == y,
+        _ => a.key_text() == b.key_text(),
     }
 }
 

@@ -106,10 +106,18 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
     let redactor = Arc::new(Redactor::new(args.keep_personal_data));
     let json_out = args.format == Some(OutputFormat::Json);
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // One thread drives every case: a runner's own work per answer is small,
+    // and keeping requests, connections and listeners on one thread saves a
+    // cross-thread wake-up per event (measured in BENCHMARKS.md). The
+    // in-process sandbox does the servers' TLS work too, so it gets a pool.
+    let runtime = if args.sandbox {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    }
+    .enable_all()
+    .build();
+    let runtime = match runtime {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -150,7 +158,7 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
         ));
         while let Some(event) = rx.recv().await {
             progress.on_event(&event);
-            collector.on_event(&event);
+            collector.on_event(event);
         }
         let _ = exec.await;
     });

@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use tokio::time::Instant as TokioInstant;
@@ -96,7 +97,9 @@ impl CountryClient {
         secrets: &dyn Fn(&str) -> Result<String, String>,
         base: &Path,
     ) -> Result<Self, String> {
-        let build = |redirect: reqwest::redirect::Policy| -> Result<reqwest::Client, String> {
+        let build = |redirect: reqwest::redirect::Policy,
+                     read_once: bool|
+         -> Result<reqwest::Client, String> {
             let mut b = reqwest::Client::builder()
                 .use_rustls_tls()
                 .redirect(redirect)
@@ -104,6 +107,12 @@ impl CountryClient {
                 .tls_info(true)
                 .dns_resolver(Arc::new(Resolver))
                 .user_agent(concat!("conform/", env!("CARGO_PKG_VERSION")));
+            if read_once {
+                b = b.tls_built_in_root_certs(false);
+                for cert in system_roots() {
+                    b = b.add_root_certificate(cert.clone());
+                }
+            }
             for (host, addr) in &opts.resolve {
                 b = b.resolve(host, *addr);
             }
@@ -143,9 +152,21 @@ impl CountryClient {
             b.build()
                 .map_err(|e| format!("cannot set up the HTTP client: {}", chain(&e)))
         };
+        // The system roots as read once per process; should the TLS library
+        // refuse one of them, reqwest's own reading (which skips what it
+        // refuses) is used from then on.
+        let client = |redirect: fn() -> reqwest::redirect::Policy| {
+            if SYSTEM_ROOTS_REFUSED.load(Ordering::Relaxed) {
+                return build(redirect(), false);
+            }
+            build(redirect(), true).or_else(|_| {
+                SYSTEM_ROOTS_REFUSED.store(true, Ordering::Relaxed);
+                build(redirect(), false)
+            })
+        };
         Ok(CountryClient {
-            plain: build(reqwest::redirect::Policy::none())?,
-            following: build(redirect_policy())?,
+            plain: client(reqwest::redirect::Policy::none)?,
+            following: client(redirect_policy)?,
         })
     }
 }
@@ -176,6 +197,24 @@ fn redirect_policy() -> reqwest::redirect::Policy {
         } else {
             attempt.follow()
         }
+    })
+}
+
+/// A client built with [`system_roots`] failed: build with reqwest's own.
+static SYSTEM_ROOTS_REFUSED: AtomicBool = AtomicBool::new(false);
+
+/// The system's trust anchors, read once per process. A client built with
+/// reqwest's built-in roots reads the certificate bundle and folder again
+/// (about 150 files here), which was half the start-up of a short run, and
+/// every country has two clients.
+fn system_roots() -> &'static [reqwest::Certificate] {
+    static ROOTS: OnceLock<Vec<reqwest::Certificate>> = OnceLock::new();
+    ROOTS.get_or_init(|| {
+        rustls_native_certs::load_native_certs()
+            .certs
+            .iter()
+            .filter_map(|c| reqwest::Certificate::from_der(c.as_ref()).ok())
+            .collect()
     })
 }
 

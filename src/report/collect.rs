@@ -1,6 +1,6 @@
 //! Builds one [`CountryReport`] per country from the executor's events.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
@@ -24,19 +24,18 @@ impl Collector {
         }
     }
 
-    pub fn on_event(&mut self, event: &Event) {
+    /// Takes the event: the collector is the last listener, and keeping a
+    /// finished case costs no copy of it.
+    pub fn on_event(&mut self, event: Event) {
         match event {
             Event::CaseFinished {
                 country,
                 suite,
                 case,
             } => {
-                self.cases
-                    .entry(country.clone())
-                    .or_default()
-                    .push((*suite, (**case).clone()));
+                self.cases.entry(country).or_default().push((suite, *case));
             }
-            Event::RunFinished { interrupted } => self.interrupted = *interrupted,
+            Event::RunFinished { interrupted } => self.interrupted = interrupted,
             _ => {}
         }
     }
@@ -46,7 +45,14 @@ impl Collector {
         let mut out = Vec::new();
         for country in &plan.countries {
             let profile = &country.profile;
-            let mut finished = self.cases.remove(&profile.code).unwrap_or_default();
+            // By suite and case ID: a lookup per planned case, not a scan.
+            let mut finished: HashMap<(usize, String), CaseRecord> = self
+                .cases
+                .remove(&profile.code)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(si, c)| ((si, c.id.clone()), c))
+                .collect();
             let mut suites = Vec::new();
             let mut suite_requirements = BTreeMap::new();
             let mut missing = 0;
@@ -62,11 +68,8 @@ impl Collector {
                 );
                 let mut cases = Vec::new();
                 for crun in &srun.cases {
-                    match finished
-                        .iter()
-                        .position(|(si, c)| *si == srun.suite && c.id == crun.id)
-                    {
-                        Some(i) => cases.push(finished.swap_remove(i).1),
+                    match finished.remove(&(srun.suite, crun.id.clone())) {
+                        Some(c) => cases.push(c),
                         None => missing += 1,
                     }
                 }

@@ -3,7 +3,7 @@
 //! one folder never interleave.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::model::*;
@@ -13,30 +13,90 @@ use super::{badge, html, junit, markdown};
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let mut batch = Batch::default();
+    batch.add(path, |w| w.write_all(bytes))?;
+    batch.commit()
+}
+
+/// Files written to temporary names, made durable together, then renamed
+/// into place in the order they were added. One run's reports are one
+/// batch: their `fsync`s overlap instead of queueing one after the other.
+/// Dropping a batch that was not committed removes its temporary files.
+#[derive(Default)]
+pub struct Batch {
+    /// (temporary file, final path, the open file once written), in the order added.
+    files: Vec<(PathBuf, PathBuf, Option<std::fs::File>)>,
+}
+
+impl Batch {
+    /// Write `path`'s future content to a temporary file beside it, through
+    /// a buffer, so that a large report is streamed rather than held.
+    pub fn add(
+        &mut self,
+        path: &Path,
+        fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = dir.join(format!(
+            ".{name}.{}.{}.tmp",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        // Registered first, so that a failure below still removes it.
+        self.files.push((tmp.clone(), path.to_path_buf(), None));
+        let mut w = std::io::BufWriter::with_capacity(64 * 1024, std::fs::File::create(&tmp)?);
+        fill(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        if let Some(last) = self.files.last_mut() {
+            last.2 = Some(file);
+        }
+        Ok(())
     }
-    result
+
+    /// Make every file durable, then rename each into place, in order.
+    pub fn commit(mut self) -> std::io::Result<()> {
+        let mut files = std::mem::take(&mut self.files);
+        let synced: std::io::Result<()> = std::thread::scope(|s| {
+            let syncs: Vec<_> = files
+                .iter()
+                .filter_map(|(_, _, f)| f.as_ref())
+                .map(|f| s.spawn(move || f.sync_all()))
+                .collect();
+            syncs.into_iter().try_for_each(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("fsync failed")))
+            })
+        });
+        // Closed before renaming (some systems refuse to rename an open file).
+        files.iter_mut().for_each(|f| drop(f.2.take()));
+        let mut result = synced;
+        for (tmp, path, _) in &files {
+            if result.is_ok() {
+                result = std::fs::rename(tmp, path);
+            }
+            if result.is_err() {
+                let _ = std::fs::remove_file(tmp);
+            }
+        }
+        result
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        for (tmp, _, file) in self.files.drain(..) {
+            drop(file);
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
 }
 
 /// Every report file of a run into `dir`: the JSON reports first (the source
@@ -57,53 +117,73 @@ pub fn write_reports_signed(
     run: &RunReport,
     signer: Option<&Signer>,
 ) -> std::io::Result<()> {
-    write_json_signed(dir, reports, run, signer)?;
+    let mut batch = Batch::default();
+    add_json_signed(&mut batch, dir, reports, run, signer)?;
     for r in reports {
         for format in Format::RENDERED {
             for (name, bytes) in country_files(r, format)? {
-                atomic_write(&dir.join(name), &bytes)?;
+                batch.add(&dir.join(name), |w| w.write_all(&bytes))?;
             }
         }
     }
-    atomic_write(
-        &dir.join("summary.md"),
-        markdown::run_summary(run, reports).as_bytes(),
-    )
+    batch.add(&dir.join("summary.md"), |w| {
+        w.write_all(markdown::run_summary(run, reports).as_bytes())
+    })?;
+    batch.commit()
 }
 
 /// `<cc>.json` for each country and `run.json`.
 pub fn write_json(dir: &Path, reports: &[CountryReport], run: &RunReport) -> std::io::Result<()> {
-    write_json_signed(dir, reports, run, None)
+    let mut batch = Batch::default();
+    add_json_signed(&mut batch, dir, reports, run, None)?;
+    batch.commit()
 }
 
-fn write_json_signed(
+/// The JSON reports, streamed to their files (a report of ten thousand
+/// cases is never held as one string), each with its signature or without
+/// a stale one.
+fn add_json_signed(
+    batch: &mut Batch,
     dir: &Path,
     reports: &[CountryReport],
     run: &RunReport,
     signer: Option<&Signer>,
 ) -> std::io::Result<()> {
     for r in reports {
-        for (name, bytes) in country_files(r, Format::Json)? {
-            write_signed(dir, &name, &bytes, signer)?;
-        }
+        let name = format!("{}.json", markdown::file_stem(&r.country.code));
+        add_signed(batch, dir, &name, signer, |w| {
+            serde_json::to_writer_pretty(w, r).map_err(std::io::Error::other)
+        })?;
     }
-    let bytes = serde_json::to_vec_pretty(run).map_err(std::io::Error::other)?;
-    write_signed(dir, "run.json", &bytes, signer)
+    add_signed(batch, dir, "run.json", signer, |w| {
+        serde_json::to_writer_pretty(w, run).map_err(std::io::Error::other)
+    })
 }
 
-/// Write a JSON report and, with a signer, its signature; without one, remove
-/// a signature left by an earlier run (it would not match the new bytes).
-fn write_signed(
+/// Add a JSON report and, with a signer, its signature (over the bytes as
+/// written, read back from the temporary file); without one, remove a
+/// signature left by an earlier run (it would not match the new bytes).
+fn add_signed(
+    batch: &mut Batch,
     dir: &Path,
     name: &str,
-    bytes: &[u8],
     signer: Option<&Signer>,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let path = dir.join(name);
-    atomic_write(&path, bytes)?;
+    batch.add(&path, fill)?;
     let sig = sig_path(&path);
     match signer {
-        Some(s) => atomic_write(&sig, &s.sign(name, bytes)),
+        Some(s) => {
+            let written = batch
+                .files
+                .last()
+                .map(|(tmp, _, _)| std::fs::read(tmp))
+                .transpose()?
+                .unwrap_or_default();
+            let signature = s.sign(name, &written);
+            batch.add(&sig, |w| w.write_all(&signature))
+        }
         None => match std::fs::remove_file(&sig) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),

@@ -188,8 +188,9 @@ pub fn suite(
             decode::list(n, "cases", diags)
                 .iter()
                 .filter_map(|c| case(c, cx, diags))
-                .collect()
+                .collect::<Vec<_>>()
         })
+        .map(tight)
         .unwrap_or_default();
     f.finish(diags);
     Some(Suite {
@@ -223,10 +224,20 @@ fn spec_ref(node: &Node, diags: &mut Diagnostics) -> Option<SpecRef> {
 }
 
 fn id_list(node: &Node, diags: &mut Diagnostics) -> Vec<(String, Loc)> {
-    decode::string_list(node, "requirement IDs", diags)
-        .into_iter()
-        .map(|(s, n)| (s, n.loc))
-        .collect()
+    tight(
+        decode::string_list(node, "requirement IDs", diags)
+            .into_iter()
+            .map(|(s, n)| (s, n.loc))
+            .collect(),
+    )
+}
+
+/// A list without spare capacity: a collected `filter_map` reserves room
+/// for four, and a project of ten thousand one-step cases keeps every list
+/// for the whole run.
+fn tight<T>(mut list: Vec<T>) -> Vec<T> {
+    list.shrink_to_fit();
+    list
 }
 
 fn case(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> Option<Case> {
@@ -277,8 +288,9 @@ fn case(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> Option<
             decode::list(n, "steps", diags)
                 .iter()
                 .filter_map(|s| step(s, cx, diags))
-                .collect()
+                .collect::<Vec<_>>()
         })
+        .map(tight)
         .unwrap_or_default();
     f.finish(diags);
     if steps.is_empty() && id.is_some() {
@@ -310,8 +322,9 @@ fn step(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> Option<
             decode::list(n, "checks", diags)
                 .iter()
                 .filter_map(|c| check::decode(c, cx, diags))
-                .collect()
+                .collect::<Vec<_>>()
         })
+        .map(tight)
         .unwrap_or_default();
     let captures = f
         .get("captures")
