@@ -23,24 +23,19 @@ pub fn decode(
 ) -> Option<Box<dyn CheckKind>> {
     let mut f = super::fields(node, "a body check", diags)?;
     let mut ops = Vec::new();
-    // Operators written, whether or not they decoded (an invalid regex has its own diagnostic).
-    let mut given = 0;
     if let Some(n) = f.get("contains") {
-        given += 1;
         ops.push(Op::Contains(Template::from_node(n, diags)));
     }
     if let Some(n) = f.get("not_contains") {
-        given += 1;
         ops.push(Op::NotContains(Template::from_node(n, diags)));
     }
-    if let Some(n) = f.get("matches") {
-        given += 1;
-        if let Some(re) = super::regex(n, diags) {
-            ops.push(Op::Matches(re));
-        }
+    // An operator written but refused (an invalid regex) has its own diagnostic.
+    let mut refused = false;
+    if let Some(re) = super::regex_operator(f.get("matches"), &mut refused, diags) {
+        ops.push(Op::Matches(re));
     }
     f.finish(diags);
-    if given == 1 && ops.is_empty() {
+    if refused && ops.is_empty() {
         return None;
     }
     if ops.len() != 1 {

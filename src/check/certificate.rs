@@ -98,11 +98,8 @@ pub fn decode(
     }
     // An operator written but refused (an invalid regex) has its own diagnostic.
     let mut refused = false;
-    if let Some(n) = f.get("subject_matches") {
-        match super::regex(n, diags) {
-            Some(re) => ops.push(Op::SubjectMatches(re)),
-            None => refused = true,
-        }
+    if let Some(re) = super::regex_operator(f.get("subject_matches"), &mut refused, diags) {
+        ops.push(Op::SubjectMatches(re));
     }
     let any = f
         .get("any")
@@ -140,17 +137,14 @@ pub fn decode(
             Diagnostic::new("`namespaces` binds the prefixes of an `xml` path").at(&node.loc),
         );
     }
-    if ops.is_empty() && refused {
-        return None;
-    }
-    if ops.is_empty() {
-        diags.push(
-            Diagnostic::new("a certificate check needs an operator")
-                .at(&node.loc)
-                .with_help("valid_now, min_days_left, key_types, min_key_bits, subject_matches"),
-        );
-        return None;
-    }
+    let ops = super::require_operators(
+        ops,
+        refused,
+        "a certificate check",
+        "valid_now, min_days_left, key_types, min_key_bits, subject_matches",
+        node,
+        diags,
+    )?;
     Some(Box::new(CertificateCheck { source, ops, any }))
 }
 

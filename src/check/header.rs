@@ -56,11 +56,8 @@ pub fn decode(
     }
     // An operator written but refused (an invalid regex) has its own diagnostic.
     let mut refused = false;
-    if let Some(n) = f.get("matches") {
-        match super::regex(n, diags) {
-            Some(re) => ops.push(Op::Matches(re)),
-            None => refused = true,
-        }
+    if let Some(re) = super::regex_operator(f.get("matches"), &mut refused, diags) {
+        ops.push(Op::Matches(re));
     }
     if let Some(n) = f.get("contains") {
         ops.push(Op::Contains(Template::from_node(n, diags)));

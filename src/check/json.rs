@@ -91,11 +91,8 @@ fn decode_check(node: &Node, path_required: bool, diags: &mut Diagnostics) -> Op
     }
     // An operator written but refused (an invalid regex) has its own diagnostic.
     let mut refused = false;
-    if let Some(n) = f.get("matches") {
-        match super::regex(n, diags) {
-            Some(re) => ops.push(Op::Matches(re)),
-            None => refused = true,
-        }
+    if let Some(re) = super::regex_operator(f.get("matches"), &mut refused, diags) {
+        ops.push(Op::Matches(re));
     }
     if let Some(n) = f.get("type") {
         let types: Vec<String> = crate::decode::strings(n, "JSON types", diags);
@@ -137,17 +134,14 @@ fn decode_check(node: &Node, path_required: bool, diags: &mut Diagnostics) -> Op
     let any = flag(&mut f, "any", diags);
     let if_present = flag(&mut f, "if_present", diags);
     f.finish(diags);
-    if ops.is_empty() && refused {
-        return None;
-    }
-    if ops.is_empty() {
-        diags.push(
-            Diagnostic::new("a json check needs an operator")
-                .at(&node.loc)
-                .with_help("exists, absent, equals, one_of, none_of, contains, matches, type, length, min, max, every, subset_of"),
-        );
-        return None;
-    }
+    let ops = super::require_operators(
+        ops,
+        refused,
+        "a json check",
+        "exists, absent, equals, one_of, none_of, contains, matches, type, length, min, max, every, subset_of",
+        node,
+        diags,
+    )?;
     Some(JsonCheck {
         selector: selector?,
         ops,

@@ -372,6 +372,43 @@ pub(crate) fn regex(node: &Node, diags: &mut Diagnostics) -> Option<regex::Regex
     }
 }
 
+/// The regex of an operator, if written. One that does not compile is
+/// reported here and marks the check `refused`, so that it is not also told
+/// it lacks an operator.
+pub(crate) fn regex_operator(
+    node: Option<&Node>,
+    refused: &mut bool,
+    diags: &mut Diagnostics,
+) -> Option<regex::Regex> {
+    let re = regex(node?, diags);
+    *refused |= re.is_none();
+    re
+}
+
+/// The operators a check was given; `None` when it has none, with a
+/// diagnostic naming the ones there are unless an operator was written and
+/// refused (its own diagnostic says why).
+pub(crate) fn require_operators<T>(
+    ops: Vec<T>,
+    refused: bool,
+    kind: &str,
+    known: &str,
+    node: &Node,
+    diags: &mut Diagnostics,
+) -> Option<Vec<T>> {
+    if !ops.is_empty() {
+        return Some(ops);
+    }
+    if !refused {
+        diags.push(
+            Diagnostic::new(format!("{kind} needs an operator"))
+                .at(&node.loc)
+                .with_help(known.to_string()),
+        );
+    }
+    None
+}
+
 /// Render an expected value, turning a template failure into an `error` outcome.
 pub(crate) fn expected(t: &Template, cx: &EvalContext<'_>) -> Result<Value, Outcome> {
     t.render(cx.vars)

@@ -295,11 +295,8 @@ pub fn decode(
     }
     // An operator written but refused (an invalid regex) has its own diagnostic.
     let mut refused = false;
-    if let Some(n) = f.get("matches") {
-        match super::regex(n, diags) {
-            Some(re) => ops.push(Op::Matches(re)),
-            None => refused = true,
-        }
+    if let Some(re) = super::regex_operator(f.get("matches"), &mut refused, diags) {
+        ops.push(Op::Matches(re));
     }
     if let Some(n) = f.get("count") {
         match crate::decode::bounds(n, "a count", diags) {
@@ -311,19 +308,14 @@ pub fn decode(
     let if_present = flag(&mut f, "if_present", diags);
     f.finish(diags);
     let xpath = XPath::decode(path?, namespaces, diags)?;
-    if ops.is_empty() && refused {
-        return None;
-    }
-    if ops.is_empty() {
-        diags.push(
-            Diagnostic::new("an xml check needs an operator")
-                .at(&node.loc)
-                .with_help(
-                    "exists, absent, equals, one_of, matches, count (or `well_formed: true` alone)",
-                ),
-        );
-        return None;
-    }
+    let ops = super::require_operators(
+        ops,
+        refused,
+        "an xml check",
+        "exists, absent, equals, one_of, matches, count (or `well_formed: true` alone)",
+        node,
+        diags,
+    )?;
     Some(Box::new(XmlCheck::Path {
         xpath,
         ops,
