@@ -6,11 +6,17 @@
 //! prefixes the document happens to use: real metadata writes `md:`,
 //! `saml2md:` or a default namespace for the same elements.
 //!
-//! The XPath engine's compiled queries are not `Send`, so a path is compiled
-//! at load time to report mistakes there, and again when it is evaluated.
+//! The XPath engine's compiled queries and trees are not `Send`, so a path is
+//! compiled at load time to report mistakes there, and once more per thread
+//! when it is judged; the answer is parsed once for all the checks of a step.
 
 use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use xee_xpath::context::StaticContextBuilder;
+
+use xee_xpath::query::SequenceQuery;
 use xee_xpath::{Documents, Queries, Query};
 
 use super::{CheckKind, DecodeContext, EvalContext, Outcome};
@@ -130,7 +136,7 @@ impl XPath {
         })
     }
 
-    fn compile(&self, text: &str) -> Result<xee_xpath::query::SequenceQuery, String> {
+    fn compile(&self, text: &str) -> Result<SequenceQuery, String> {
         let mut builder = StaticContextBuilder::default();
         builder.namespaces(
             self.namespaces
@@ -142,11 +148,34 @@ impl XPath {
             .map_err(|e| explain(&e, text))
     }
 
+    /// [`Self::compile`], once per thread for each rendered path: a path
+    /// judged on every case of a run is compiled once, not once per answer.
+    fn compiled(&self, text: &str) -> Result<Rc<SequenceQuery>, String> {
+        thread_local! {
+            static COMPILED: RefCell<HashMap<CompiledKey, Rc<SequenceQuery>>> =
+                RefCell::new(HashMap::new());
+        }
+        let key = (text.to_string(), self.namespaces.clone());
+        if let Some(q) = COMPILED.with(|c| c.borrow().get(&key).cloned()) {
+            return Ok(q);
+        }
+        let q = Rc::new(self.compile(text)?);
+        COMPILED.with(|c| {
+            let mut c = c.borrow_mut();
+            // Templated paths render differently per case; keep the cache bounded.
+            if c.len() >= 1024 {
+                c.clear();
+            }
+            c.insert(key, q.clone());
+        });
+        Ok(q)
+    }
+
     /// The string value of every item the path selects in `xml`, in document order.
     pub fn strings(&self, xml: &str, vars: &dyn Vars) -> Result<Vec<String>, String> {
         let text = self.render(vars)?;
         let query = self
-            .compile(&text)
+            .compiled(&text)
             .map_err(|e| format!("`{text}` is not a valid XPath: {e}"))?;
         with_document(xml, |documents, doc| {
             let sequence = query
@@ -164,6 +193,9 @@ impl XPath {
     }
 }
 
+/// A rendered path and its namespace bindings.
+type CompiledKey = (String, Vec<(String, String)>);
+
 /// The last document parsed on this thread: its text, and the parsed tree or why there is none.
 type Parsed = (
     String,
@@ -174,7 +206,7 @@ thread_local! {
     // The checks of a step are judged one after another on one thread, so the
     // answer they share is parsed once, like `Response::json`. (The engine's
     // trees are not `Send`, so they cannot live in the response itself.)
-    static LAST: std::cell::RefCell<Option<Parsed>> = const { std::cell::RefCell::new(None) };
+    static LAST: RefCell<Option<Parsed>> = const { RefCell::new(None) };
 }
 
 /// Run `f` on the parsed `xml`, parsing it only if it is not the last document parsed here.
