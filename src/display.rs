@@ -59,7 +59,15 @@ impl Progress {
                         }
                         bar.inc(1);
                     }
-                    None if !self.quiet => eprintln!("{line}"),
+                    None if !self.quiet => {
+                        // One write per line: stderr is unbuffered.
+                        let mut line = line;
+                        line.push('\n');
+                        let _ = std::io::Write::write_all(
+                            &mut std::io::stderr().lock(),
+                            line.as_bytes(),
+                        );
+                    }
                     None => {}
                 }
             }
@@ -85,7 +93,7 @@ fn one_line(s: &str) -> String {
 const MAX_FINDINGS: usize = 60;
 
 /// The closing summary: country × domain verdicts with counts, then each failure on one line.
-pub fn summary(reports: &[CountryReport], run: &RunReport) -> String {
+pub fn summary(reports: &[&CountryReport], run: &RunReport) -> String {
     let mut domains: Vec<String> = reports
         .iter()
         .flat_map(|r| r.domains.iter().map(|d| d.domain.clone()))

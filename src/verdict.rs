@@ -119,180 +119,241 @@ pub struct RollUp {
     pub waivers: Vec<WaiverRecord>,
 }
 
+/// The roll-up of suites held whole: every case offered in report order.
 pub fn roll_up(
     suites: &[SuiteRecord],
     suite_requirements: &BTreeMap<String, Vec<String>>,
     reqs: &Requirements,
     waivers: &Waivers<'_>,
 ) -> RollUp {
-    // Which requirements are in play: every requirement a selected suite covers.
-    let mut in_play: BTreeMap<&str, (Verdict, Option<String>, BTreeSet<String>)> = BTreeMap::new();
-    for suite in suites {
-        for id in suite_requirements.get(&suite.id).into_iter().flatten() {
-            in_play
-                .entry(id.as_str())
-                .or_insert((Verdict::NotApplicable, None, BTreeSet::new()));
-        }
-    }
-    let mut seen_evidence: BTreeSet<&str> = BTreeSet::new();
+    let mut builder = RollUpBuilder::new(suites.iter().map(|s| s.id.as_str()), suite_requirements);
+    let mut position = 0;
     for suite in suites {
         for case in &suite.cases {
-            let key = format!(
-                "{}/{}",
-                suite.id,
-                case.id.split('[').next().unwrap_or(&case.id)
-            );
-            for id in &case.requirements {
-                let Some(entry) = in_play.get_mut(id.as_str()) else {
-                    continue;
-                };
-                entry.2.insert(key.clone());
-                if case.steps.is_empty() {
-                    // Not applicable (or not run): the reason speaks for the requirement if nothing else does.
-                    if entry.1.is_none() && entry.0 == Verdict::NotApplicable {
-                        entry.1 = case.reason.clone();
-                    }
-                    continue;
-                }
-                seen_evidence.insert(id.as_str());
+            builder.case(position, &suite.id, case, reqs, waivers);
+            position += 1;
+        }
+    }
+    builder.finish(reqs, waivers)
+}
+
+/// A requirement's standing so far: its worst verdict and the reason of the
+/// first finding (by report position) at that verdict, and its cases.
+struct Standing {
+    verdict: Verdict,
+    reason: Option<String>,
+    /// (case position, event within the case) of the reason.
+    at: (usize, usize),
+    cases: BTreeSet<String>,
+}
+
+impl Standing {
+    /// A finding at `at`: the worst verdict wins, and of equals the earliest,
+    /// so the result is the same whatever order the cases arrive in.
+    fn offer(&mut self, verdict: Verdict, at: (usize, usize), reason: Option<String>) {
+        let (new, old) = (verdict.severity(), self.verdict.severity());
+        if new > old || (new == old && at < self.at) {
+            self.verdict = verdict;
+            self.at = at;
+            self.reason = reason;
+        }
+    }
+}
+
+/// The roll-up fed one case at a time, in any order, each with its position
+/// in the report: a run rolls up its cases as they finish and keeps none of
+/// them for it.
+pub struct RollUpBuilder {
+    in_play: BTreeMap<String, Standing>,
+    seen_evidence: BTreeSet<String>,
+    used_waivers: BTreeSet<String>,
+}
+
+impl RollUpBuilder {
+    /// Every requirement a selected suite covers is in play.
+    pub fn new<'a>(
+        suites: impl Iterator<Item = &'a str>,
+        suite_requirements: &BTreeMap<String, Vec<String>>,
+    ) -> Self {
+        let mut in_play = BTreeMap::new();
+        for suite in suites {
+            for id in suite_requirements.get(suite).into_iter().flatten() {
+                in_play.entry(id.clone()).or_insert(Standing {
+                    verdict: Verdict::NotApplicable,
+                    reason: None,
+                    at: (usize::MAX, 0),
+                    cases: BTreeSet::new(),
+                });
             }
-            for step in &case.steps {
-                for check in &step.checks {
-                    let targets: Vec<&String> = match &check.requirement {
-                        Some(id) => vec![id],
-                        None => case.requirements.iter().collect(),
-                    };
-                    for id in targets {
-                        let Some(level) = reqs.get(id).map(|r| r.level) else {
-                            continue;
-                        };
-                        let Some(entry) = in_play.get_mut(id.as_str()) else {
-                            continue;
-                        };
-                        entry.2.insert(key.clone());
-                        seen_evidence.insert(reqs.get(id).map(|r| r.id.as_str()).unwrap_or(""));
-                        let v = if check.verdict == Verdict::Waived {
-                            Verdict::Waived
-                        } else {
-                            grade(&check.outcome, level)
-                        };
-                        if v.severity() > entry.0.severity()
-                            || (entry.0 == Verdict::NotApplicable && v == Verdict::NotApplicable)
-                        {
-                            let reason = match v {
-                                Verdict::Pass => None,
-                                Verdict::NotApplicable => Some(OPTIONAL_NOT_OFFERED.to_string()),
-                                _ => Some(format!("{} ({})", check.message, check.location)),
-                            };
-                            if v.severity() > entry.0.severity() || entry.1.is_none() {
-                                entry.0 = v;
-                                entry.1 = reason;
-                            }
-                        }
-                    }
-                }
-                if let Some(e) = &step.error
-                    && step.checks.is_empty()
-                {
-                    for id in &case.requirements {
-                        if let Some(entry) = in_play.get_mut(id.as_str())
-                            && Verdict::Error.severity() > entry.0.severity()
-                        {
-                            entry.0 = Verdict::Error;
-                            entry.1 = Some(e.clone());
-                        }
-                    }
-                }
-            }
+        }
+        RollUpBuilder {
+            in_play,
+            seen_evidence: BTreeSet::new(),
+            used_waivers: BTreeSet::new(),
         }
     }
 
-    let mut used_waivers: BTreeSet<String> = BTreeSet::new();
-    for suite in suites {
-        for case in &suite.cases {
-            if case
-                .steps
-                .iter()
-                .flat_map(|s| &s.checks)
-                .any(|c| c.verdict == Verdict::Waived)
-                && waivers.case(&suite.id, &case.id)
+    /// One graded case, at `position` in the report's order of cases.
+    pub fn case(
+        &mut self,
+        position: usize,
+        suite: &str,
+        case: &CaseRecord,
+        reqs: &Requirements,
+        waivers: &Waivers<'_>,
+    ) {
+        let base = case.id.split('[').next().unwrap_or(&case.id);
+        let key = format!("{suite}/{base}");
+        let mut event = 0;
+        for id in &case.requirements {
+            let Some(entry) = self.in_play.get_mut(id.as_str()) else {
+                continue;
+            };
+            entry.cases.insert(key.clone());
+            if case.steps.is_empty() {
+                // Not applicable (or not run): the reason speaks for the requirement if nothing else does.
+                if case.reason.is_some() {
+                    entry.offer(
+                        Verdict::NotApplicable,
+                        (position, event),
+                        case.reason.clone(),
+                    );
+                }
+                continue;
+            }
+            self.seen_evidence.insert(id.clone());
+        }
+        for step in &case.steps {
+            for check in &step.checks {
+                event += 1;
+                let targets: Vec<&String> = match &check.requirement {
+                    Some(id) => vec![id],
+                    None => case.requirements.iter().collect(),
+                };
+                for id in targets {
+                    let Some(r) = reqs.get(id) else {
+                        continue;
+                    };
+                    let Some(entry) = self.in_play.get_mut(id.as_str()) else {
+                        continue;
+                    };
+                    entry.cases.insert(key.clone());
+                    self.seen_evidence.insert(r.id.clone());
+                    let v = if check.verdict == Verdict::Waived {
+                        Verdict::Waived
+                    } else {
+                        grade(&check.outcome, r.level)
+                    };
+                    let reason = match v {
+                        Verdict::Pass => None,
+                        Verdict::NotApplicable => Some(OPTIONAL_NOT_OFFERED.to_string()),
+                        _ => Some(format!("{} ({})", check.message, check.location)),
+                    };
+                    entry.offer(v, (position, event), reason);
+                }
+            }
+            if let Some(e) = &step.error
+                && step.checks.is_empty()
             {
-                used_waivers.insert(format!(
-                    "{}/{}",
-                    suite.id,
-                    case.id.split('[').next().unwrap_or(&case.id)
-                ));
+                event += 1;
+                for id in &case.requirements {
+                    if let Some(entry) = self.in_play.get_mut(id.as_str()) {
+                        entry.offer(Verdict::Error, (position, event), Some(e.clone()));
+                    }
+                }
             }
         }
+        if case
+            .steps
+            .iter()
+            .flat_map(|s| &s.checks)
+            .any(|c| c.verdict == Verdict::Waived)
+            && waivers.case(suite, &case.id)
+        {
+            self.used_waivers.insert(key);
+        }
     }
-    let mut requirements = Vec::new();
-    for (id, (mut verdict, mut reason, cases)) in in_play {
-        let Some(r) = reqs.get(id) else { continue };
-        if reason.is_none() && verdict == Verdict::NotApplicable && !seen_evidence.contains(id) {
-            reason = Some(if cases.is_empty() {
-                "no case in this run tests it".into()
-            } else {
-                "not applicable".into()
+
+    pub fn finish(self, reqs: &Requirements, waivers: &Waivers<'_>) -> RollUp {
+        let RollUpBuilder {
+            in_play,
+            seen_evidence,
+            mut used_waivers,
+        } = self;
+        let in_play = in_play
+            .into_iter()
+            .map(|(id, s)| (id, (s.verdict, s.reason, s.cases)));
+        let mut requirements = Vec::new();
+        for (id, (mut verdict, mut reason, cases)) in in_play {
+            let id = id.as_str();
+            let Some(r) = reqs.get(id) else { continue };
+            if reason.is_none() && verdict == Verdict::NotApplicable && !seen_evidence.contains(id)
+            {
+                reason = Some(if cases.is_empty() {
+                    "no case in this run tests it".into()
+                } else {
+                    "not applicable".into()
+                });
+            }
+            let mut waiver = None;
+            if let Some(w) = waivers
+                .list
+                .iter()
+                .find(|w| w.target == WaiverTarget::Requirement(id.to_string()))
+            {
+                let active = w.expires >= waivers.today;
+                if active && matches!(verdict, Verdict::Fail | Verdict::Warn | Verdict::Waived) {
+                    verdict = Verdict::Waived;
+                    used_waivers.insert(id.to_string());
+                }
+                waiver = Some(waiver_record(w, waivers.today, used_waivers.contains(id)));
+            }
+            if verdict == Verdict::Pass {
+                reason = None;
+            }
+            requirements.push(RequirementRecord {
+                id: id.to_string(),
+                domain: r.domain.clone(),
+                level: r.level.as_str().to_string(),
+                statement: r.statement.clone(),
+                source: serde_json::to_value(&r.source).unwrap_or_default(),
+                verdict,
+                reason,
+                cases: cases.into_iter().collect(),
+                waiver,
             });
         }
-        let mut waiver = None;
-        if let Some(w) = waivers
+
+        let mut domains = Vec::new();
+        let domain_names: BTreeSet<&str> = requirements.iter().map(|r| r.domain.as_str()).collect();
+        for d in domain_names {
+            let in_domain: Vec<&RequirementRecord> =
+                requirements.iter().filter(|r| r.domain == d).collect();
+            let (verdict, musts_waived) = conformance(&in_domain);
+            let mut counts = Counts::default();
+            in_domain.iter().for_each(|r| counts.add(r.verdict));
+            domains.push(DomainRecord {
+                domain: d.to_string(),
+                title: reqs.domains.get(d).cloned().unwrap_or_default(),
+                verdict,
+                musts_waived,
+                requirements: counts,
+            });
+        }
+        let all: Vec<&RequirementRecord> = requirements.iter().collect();
+        let (verdict, musts_waived) = conformance(&all);
+        let waivers = waivers
             .list
             .iter()
-            .find(|w| w.target == WaiverTarget::Requirement(id.to_string()))
-        {
-            let active = w.expires >= waivers.today;
-            if active && matches!(verdict, Verdict::Fail | Verdict::Warn | Verdict::Waived) {
-                verdict = Verdict::Waived;
-                used_waivers.insert(id.to_string());
-            }
-            waiver = Some(waiver_record(w, waivers.today, used_waivers.contains(id)));
-        }
-        if verdict == Verdict::Pass {
-            reason = None;
-        }
-        requirements.push(RequirementRecord {
-            id: id.to_string(),
-            domain: r.domain.clone(),
-            level: r.level.as_str().to_string(),
-            statement: r.statement.clone(),
-            source: serde_json::to_value(&r.source).unwrap_or_default(),
-            verdict,
-            reason,
-            cases: cases.into_iter().collect(),
-            waiver,
-        });
-    }
-
-    let mut domains = Vec::new();
-    let domain_names: BTreeSet<&str> = requirements.iter().map(|r| r.domain.as_str()).collect();
-    for d in domain_names {
-        let in_domain: Vec<&RequirementRecord> =
-            requirements.iter().filter(|r| r.domain == d).collect();
-        let (verdict, musts_waived) = conformance(&in_domain);
-        let mut counts = Counts::default();
-        in_domain.iter().for_each(|r| counts.add(r.verdict));
-        domains.push(DomainRecord {
-            domain: d.to_string(),
-            title: reqs.domains.get(d).cloned().unwrap_or_default(),
+            .map(|w| waiver_record(w, waivers.today, used_waivers.contains(w.target_text())))
+            .collect();
+        RollUp {
+            requirements,
+            domains,
             verdict,
             musts_waived,
-            requirements: counts,
-        });
-    }
-    let all: Vec<&RequirementRecord> = requirements.iter().collect();
-    let (verdict, musts_waived) = conformance(&all);
-    let waivers = waivers
-        .list
-        .iter()
-        .map(|w| waiver_record(w, waivers.today, used_waivers.contains(w.target_text())))
-        .collect();
-    RollUp {
-        requirements,
-        domains,
-        verdict,
-        musts_waived,
-        waivers,
+            waivers,
+        }
     }
 }
 
@@ -354,6 +415,63 @@ pub fn exit_code(verdicts: &[Conformance], interrupted: bool, strict: bool) -> i
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fed in any order with their positions, cases roll up to exactly what
+    /// the report order gives: a run's cases arrive as they finish.
+    #[test]
+    fn the_roll_up_does_not_depend_on_the_order_cases_arrive_in() {
+        let mut report = crate::report::markdown::tests::sample();
+        // Two findings for one requirement in different cases: the first (by position) gives the reason.
+        let mut extra = report.suites[0].cases[1].clone();
+        extra.id = "later".into();
+        extra.steps[0].checks[0].message = "a later reason".into();
+        report.suites[0].cases.push(extra);
+        let reqs = crate::report::merge::requirements_of(&report.requirements);
+        let suite_requirements: BTreeMap<String, Vec<String>> = report
+            .suites
+            .iter()
+            .map(|s| (s.id.clone(), s.requirements.clone()))
+            .collect();
+        let waivers = Waivers {
+            list: &[],
+            today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        };
+        let forward = roll_up(&report.suites, &suite_requirements, &reqs, &waivers);
+        let mut cases = Vec::new();
+        for suite in &report.suites {
+            for case in &suite.cases {
+                cases.push((cases.len(), suite.id.as_str(), case));
+            }
+        }
+        assert!(cases.len() >= 3);
+        let mut builder = RollUpBuilder::new(
+            report.suites.iter().map(|s| s.id.as_str()),
+            &suite_requirements,
+        );
+        for (position, suite, case) in cases.into_iter().rev() {
+            builder.case(position, suite, case, &reqs, &waivers);
+        }
+        let backward = builder.finish(&reqs, &waivers);
+        let json = |r: &RollUp| {
+            serde_json::json!([
+                r.requirements,
+                r.domains,
+                r.verdict,
+                r.musts_waived,
+                r.waivers
+            ])
+        };
+        assert_eq!(json(&forward), json(&backward));
+        assert!(
+            forward.requirements.iter().any(|r| r
+                .reason
+                .as_deref()
+                .is_some_and(|t| !t.contains("a later reason"))
+                && r.verdict == Verdict::Fail),
+            "{:#?}",
+            forward.requirements
+        );
+    }
 
     fn req(level: &str, v: Verdict) -> RequirementRecord {
         RequirementRecord {

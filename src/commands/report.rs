@@ -90,7 +90,7 @@ fn render(
                 if formats.contains(&Format::Markdown) {
                     out.push((
                         "summary.md".into(),
-                        run_summary(&run, &reports).into_bytes(),
+                        run_summary(&run, &reports.iter().collect::<Vec<_>>()).into_bytes(),
                     ));
                 }
             }

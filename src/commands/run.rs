@@ -145,23 +145,48 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
     } else {
         None
     };
+    let plan = Arc::new(plan);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut collector = Collector::new();
+    let cannot_write = |e: std::io::Error| {
+        eprintln!(
+            "error: cannot write the reports to {}: {e}",
+            args.out.display()
+        );
+        3
+    };
+    let mut collector = match Collector::new(
+        project.clone(),
+        plan.clone(),
+        &args.out,
+        started.date_naive(),
+    ) {
+        Ok(c) => c,
+        Err(e) => return cannot_write(e),
+    };
+    // The reporters listen on their own thread: spooling a finished case
+    // and printing its line overlap the next exchange.
     let mut progress = Progress::new(json_out);
-    runtime.block_on(async {
-        let exec = tokio::spawn(execute(
-            project.clone(),
-            plan.clone(),
-            opts,
-            redactor.clone(),
-            tx,
-        ));
-        while let Some(event) = rx.recv().await {
+    let reporter = std::thread::spawn(move || {
+        while let Some(event) = rx.blocking_recv() {
             progress.on_event(&event);
             collector.on_event(event);
         }
-        let _ = exec.await;
+        collector
     });
+    runtime.block_on(execute(
+        project.clone(),
+        plan.clone(),
+        opts,
+        redactor.clone(),
+        tx,
+    ));
+    let collector = match reporter.join() {
+        Ok(c) => c,
+        Err(_) => {
+            eprintln!("error: the reporter thread stopped");
+            return 3;
+        }
+    };
     let interrupted = collector.interrupted;
     let finished = started + chrono::Duration::from_std(clock.elapsed()).unwrap_or_default();
     let meta = RunMeta {
@@ -174,7 +199,11 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
             .is_partial()
             .then(|| "a selection (--suite, --case, --tag or --shard) left cases out".to_string()),
     };
-    let reports = collector.reports(&project, &plan, &meta);
+    let spooled = match collector.reports(&meta) {
+        Ok(r) => r,
+        Err(e) => return cannot_write(e),
+    };
+    let reports: Vec<&CountryReport> = spooled.iter().map(|r| &r.report).collect();
     let verdicts: Vec<Conformance> = reports.iter().map(|r| r.verdict).collect();
     let code = exit_code(&verdicts, interrupted, args.strict);
     let run = RunReport {
@@ -186,14 +215,10 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
         strict: args.strict,
         shard: args.shard.map(|s| s.to_string()),
         exit_code: code,
-        countries: reports.iter().map(RunCountry::of).collect(),
+        countries: reports.iter().map(|r| RunCountry::of(r)).collect(),
     };
-    if let Err(e) = write_reports_signed(&args.out, &reports, &run, signer.as_ref()) {
-        eprintln!(
-            "error: cannot write the reports to {}: {e}",
-            args.out.display()
-        );
-        return 3;
+    if let Err(e) = write_reports_signed(&args.out, &spooled, &run, signer.as_ref()) {
+        return cannot_write(e);
     }
     let text = summary(&reports, &run);
     if json_out {

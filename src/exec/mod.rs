@@ -38,6 +38,8 @@ pub enum Event {
     CaseFinished {
         country: String,
         suite: usize,
+        /// The case's place in the plan: countries, suites and cases in order.
+        position: usize,
         case: Box<CaseRecord>,
     },
     RunFinished {
@@ -81,7 +83,7 @@ pub enum TapeMode {
 /// Run the plan. Returns whether the run was interrupted (Ctrl-C or SIGTERM).
 pub async fn execute(
     project: Arc<Project>,
-    plan: Plan,
+    plan: Arc<Plan>,
     opts: RunOptions,
     redactor: Arc<Redactor>,
     events: UnboundedSender<Event>,
@@ -114,56 +116,58 @@ pub async fn execute(
                 .as_ref()
                 .map(|(mode, dir)| (*mode, record::Store::new(dir, &country_run.profile.code))),
         }));
-        for s in &country_run.suites {
-            for c in &s.cases {
-                work.push((ci, c.clone()));
-            }
+        for (si, s) in country_run.suites.iter().enumerate() {
+            work.extend((0..s.cases.len()).map(|k| (ci, si, k)));
         }
     }
     let today = opts.today;
-    let tasks = futures::stream::iter(work.into_iter().map(|(ci, run)| {
-        let country = countries[ci].clone();
-        let project = project.clone();
-        let events = events.clone();
-        async move {
-            let suite = &project.suites[run.suite];
-            let case = &suite.cases[run.case];
-            let code = country.profile.code.clone();
-            let mut record = match &run.not_applicable {
-                Some(reason) => CaseRecord {
-                    id: run.id.clone(),
-                    title: case.title.clone(),
-                    tags: case.tags.clone(),
-                    requirements: case.requirements.iter().map(|(r, _)| r.clone()).collect(),
-                    verdict: Verdict::NotApplicable,
-                    reason: Some(reason.clone()),
-                    item: None,
-                    location: case.loc.to_string(),
-                    duration_ms: 0,
-                    steps: Vec::new(),
-                },
-                None => {
-                    let _ = events.send(Event::CaseStarted {
-                        country: code.clone(),
-                        suite: suite.id.clone(),
-                        case: run.id.clone(),
-                    });
-                    case::run(&country, case, &run.id, run.item.as_ref()).await
-                }
-            };
-            let waivers = Waivers {
-                list: &country.profile.waivers,
-                today,
-            };
-            grade_case(&mut record, &suite.id, &project.requirements, &waivers);
-            let _ = events.send(Event::CaseFinished {
-                country: code,
-                suite: run.suite,
-                case: Box::new(record),
-            });
-        }
-    }))
-    .buffer_unordered(opts.jobs.max(1));
+    let tasks =
+        futures::stream::iter(work.into_iter().enumerate().map(|(position, (ci, si, k))| {
+            let country = countries[ci].clone();
+            let project = project.clone();
+            let plan = plan.clone();
+            let events = events.clone();
+            async move {
+                let run = &plan.countries[ci].suites[si].cases[k];
+                let suite = &project.suites[run.suite];
+                let case = &suite.cases[run.case];
+                let code = country.profile.code.clone();
+                let mut record = match &run.not_applicable {
+                    Some(reason) => CaseRecord {
+                        id: run.id.clone(),
+                        title: case.title.clone(),
+                        tags: case.tags.clone(),
+                        requirements: case.requirements.iter().map(|(r, _)| r.clone()).collect(),
+                        verdict: Verdict::NotApplicable,
+                        reason: Some(reason.clone()),
+                        item: None,
+                        location: case.loc.to_string(),
+                        duration_ms: 0,
+                        steps: Vec::new(),
+                    },
+                    None => {
+                        let _ = events.send(Event::CaseStarted {
+                            country: code.clone(),
+                            suite: suite.id.clone(),
+                            case: run.id.clone(),
+                        });
+                        case::run(&country, case, &run.id, run.item.as_ref()).await
+                    }
+                };
+                let waivers = Waivers {
+                    list: &country.profile.waivers,
+                    today,
+                };
+                grade_case(&mut record, &suite.id, &project.requirements, &waivers);
+                let _ = events.send(Event::CaseFinished {
+                    country: code,
+                    suite: run.suite,
+                    position,
+                    case: Box::new(record),
+                });
+            }
+        }))
+        .buffer_unordered(opts.jobs.max(1));
     let interrupted = run_until_signal(tasks).await;
     let _ = events.send(Event::RunFinished { interrupted });
     interrupted

@@ -14,8 +14,11 @@ use std::fmt::Write as _;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use super::markdown::{Finding, cut, file_stem, findings, value_text, waiver_text, waivers_for};
+use super::markdown::{
+    Finding, case_findings, cut, file_stem, value_text, waiver_text, waivers_for,
+};
 use super::model::*;
+use super::spool::CaseSource;
 
 /// The file name of a country's JUnit report.
 pub fn file_name(report: &CountryReport) -> String {
@@ -100,18 +103,25 @@ fn detail(report: &CountryReport, f: &Finding<'_>, out: &mut String) {
 
 /// `<cc>.junit.xml`.
 pub fn render(report: &CountryReport) -> String {
-    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    let mut out = Vec::new();
     // Writing into a Vec cannot fail.
-    let _ = write_report(&mut w, report);
-    let mut text = String::from_utf8(w.into_inner()).unwrap_or_default();
-    text.push('\n');
-    text
+    let _ = write(&mut out, report);
+    String::from_utf8(out).unwrap_or_default()
 }
 
-fn write_report(w: &mut Writer<Vec<u8>>, report: &CountryReport) -> std::io::Result<()> {
-    let all = findings(report);
+/// `<cc>.junit.xml`, streamed: each suite's cases are read from `source`.
+pub fn write(out: &mut dyn std::io::Write, source: &dyn CaseSource) -> std::io::Result<()> {
+    let mut w = Writer::new_with_indent(out, b' ', 2);
+    write_report(&mut w, source)?;
+    w.into_inner().write_all(b"\n")
+}
+
+type Xml<'a> = Writer<&'a mut dyn std::io::Write>;
+
+fn write_report(w: &mut Xml<'_>, source: &dyn CaseSource) -> std::io::Result<()> {
+    let report = source.report();
     let cc = report.country.code.to_ascii_lowercase();
-    let cases = report.suites.iter().flat_map(|s| &s.cases);
+    let cases = (0..report.suites.len()).flat_map(|i| source.junit_cases(i));
     let tests = cases.clone().count();
     let failures = cases.clone().filter(|c| c.verdict == Verdict::Fail).count();
     let errors = cases
@@ -132,7 +142,7 @@ fn write_report(w: &mut Writer<Vec<u8>>, report: &CountryReport) -> std::io::Res
         .with_attribute(("time", seconds(time).as_str()))
         .write_inner_content(|w| {
             for (index, suite) in report.suites.iter().enumerate() {
-                write_suite(w, report, &all, &cc, index, suite)?;
+                write_suite(w, report, &cc, index, suite, source.junit_cases(index))?;
             }
             Ok(())
         })?;
@@ -140,16 +150,16 @@ fn write_report(w: &mut Writer<Vec<u8>>, report: &CountryReport) -> std::io::Res
 }
 
 fn write_suite(
-    w: &mut Writer<Vec<u8>>,
+    w: &mut Xml<'_>,
     report: &CountryReport,
-    all: &[Finding<'_>],
     cc: &str,
     index: usize,
     suite: &SuiteRecord,
+    cases: &[CaseRecord],
 ) -> std::io::Result<()> {
-    let count = |v: Verdict| suite.cases.iter().filter(|c| c.verdict == v).count();
+    let count = |v: Verdict| cases.iter().filter(|c| c.verdict == v).count();
     let skipped = count(Verdict::Waived) + count(Verdict::NotApplicable);
-    let time: u64 = suite.cases.iter().map(|c| c.duration_ms).sum();
+    let time: u64 = cases.iter().map(|c| c.duration_ms).sum();
     let domain = report.domains.iter().find(|d| d.domain == suite.domain);
     let spec = |k: &str| {
         suite
@@ -205,7 +215,7 @@ fn write_suite(
             "name",
             attr(&format!("{}/{}", report.country.code, suite.id)).as_str(),
         ))
-        .with_attribute(("tests", suite.cases.len().to_string().as_str()))
+        .with_attribute(("tests", cases.len().to_string().as_str()))
         .with_attribute(("failures", count(Verdict::Fail).to_string().as_str()))
         .with_attribute(("errors", count(Verdict::Error).to_string().as_str()))
         .with_attribute(("skipped", skipped.to_string().as_str()))
@@ -224,10 +234,10 @@ fn write_suite(
                 }
                 Ok(())
             })?;
-            for case in &suite.cases {
-                write_case(w, report, all, cc, suite, case)?;
+            for case in cases {
+                write_case(w, report, cc, suite, case)?;
             }
-            if !suite.applicable && suite.cases.is_empty() {
+            if !suite.applicable && cases.is_empty() {
                 let text = format!(
                     "not applicable: {}",
                     suite.reason.as_deref().unwrap_or("not applicable")
@@ -241,9 +251,8 @@ fn write_suite(
 }
 
 fn write_case(
-    w: &mut Writer<Vec<u8>>,
+    w: &mut Xml<'_>,
     report: &CountryReport,
-    all: &[Finding<'_>],
     cc: &str,
     suite: &SuiteRecord,
     case: &CaseRecord,
@@ -253,10 +262,8 @@ fn write_case(
     } else {
         format!("{} [{}]", case.id, case.requirements.join(", "))
     };
-    let mine: Vec<&Finding<'_>> = all
-        .iter()
-        .filter(|f| std::ptr::eq(f.case, case) && std::ptr::eq(f.suite, suite))
-        .collect();
+    let found = case_findings(suite, case);
+    let mine: Vec<&Finding<'_>> = found.iter().collect();
     let of = |v: Verdict| mine.iter().copied().filter(move |f| f.verdict == v);
     let fallback = || {
         format!(

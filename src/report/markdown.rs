@@ -60,34 +60,54 @@ pub fn findings(report: &CountryReport) -> Vec<Finding<'_>> {
     let mut out = Vec::new();
     for suite in &report.suites {
         for case in &suite.cases {
-            for step in &case.steps {
-                if step.checks.is_empty() && step.error.is_some() {
-                    out.push(Finding {
-                        suite,
-                        case,
-                        step,
-                        check: None,
-                        verdict: Verdict::Error,
-                    });
-                }
-                for check in &step.checks {
-                    if matches!(
-                        check.verdict,
-                        Verdict::Fail | Verdict::Error | Verdict::Warn | Verdict::Waived
-                    ) {
-                        out.push(Finding {
-                            suite,
-                            case,
-                            step,
-                            check: Some(check),
-                            verdict: check.verdict,
-                        });
-                    }
-                }
+            out.extend(case_findings(suite, case));
+        }
+    }
+    out
+}
+
+/// The findings of one case, in its order.
+pub fn case_findings<'a>(suite: &'a SuiteRecord, case: &'a CaseRecord) -> Vec<Finding<'a>> {
+    let mut out = Vec::new();
+    for step in &case.steps {
+        if step.checks.is_empty() && step.error.is_some() {
+            out.push(Finding {
+                suite,
+                case,
+                step,
+                check: None,
+                verdict: Verdict::Error,
+            });
+        }
+        for check in &step.checks {
+            if matches!(
+                check.verdict,
+                Verdict::Fail | Verdict::Error | Verdict::Warn | Verdict::Waived
+            ) {
+                out.push(Finding {
+                    suite,
+                    case,
+                    step,
+                    check: Some(check),
+                    verdict: check.verdict,
+                });
             }
         }
     }
     out
+}
+
+/// Whether a case has anything [`findings`] lists.
+pub fn has_findings(case: &CaseRecord) -> bool {
+    case.steps.iter().any(|step| {
+        (step.checks.is_empty() && step.error.is_some())
+            || step.checks.iter().any(|c| {
+                matches!(
+                    c.verdict,
+                    Verdict::Fail | Verdict::Error | Verdict::Warn | Verdict::Waived
+                )
+            })
+    })
 }
 
 /// The waivers that cover a case or one of these requirements.
@@ -422,7 +442,7 @@ pub fn render(report: &CountryReport) -> String {
 const SUMMARY_LINES: usize = 30;
 
 /// `summary.md`: the run in one page, a table of countries and what failed.
-pub fn run_summary(run: &RunReport, reports: &[CountryReport]) -> String {
+pub fn run_summary(run: &RunReport, reports: &[&CountryReport]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# conform run: exit {}\n", run.exit_code);
     let _ = writeln!(
@@ -781,7 +801,7 @@ pub(crate) mod tests {
                 report: "xx.json".into(),
             }],
         };
-        let text = run_summary(&run, std::slice::from_ref(&report));
+        let text = run_summary(&run, &[&report]);
         assert!(text.starts_with("# conform run: exit 1\n"), "{text}");
         assert!(
             text.contains("| country | verdict | MUSTs waived | eid | report |"),

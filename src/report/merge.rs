@@ -145,7 +145,7 @@ fn duration(a: &str, b: &str) -> u64 {
 }
 
 /// The catalogue entries a report carries are enough to roll up again.
-fn requirements_of(records: &[RequirementRecord]) -> Requirements {
+pub(crate) fn requirements_of(records: &[RequirementRecord]) -> Requirements {
     let mut reqs = Requirements::default();
     for r in records {
         let level = Level::parse(&r.level).unwrap_or(Level::Must);

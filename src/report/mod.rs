@@ -11,4 +11,5 @@ pub mod markdown;
 pub mod merge;
 pub mod model;
 pub mod sign;
+pub mod spool;
 pub mod write;

@@ -288,6 +288,83 @@ pub struct CountryReport {
     pub inputs: Vec<InputFile>,
 }
 
+impl CountryReport {
+    /// The report with every suite's cases left out: what the JSON report
+    /// is written around (the cases come from a [`super::spool::CaseSource`]).
+    /// Struct literals with every field, so that a new field is not forgotten.
+    pub fn without_cases(&self) -> CountryReport {
+        let CountryReport {
+            format,
+            harness,
+            country,
+            started_at,
+            finished_at,
+            duration_ms,
+            complete,
+            incomplete_reason,
+            strict,
+            insecure,
+            shard,
+            verdict,
+            musts_waived,
+            domains,
+            requirements,
+            suites,
+            waivers,
+            profile,
+            inputs,
+        } = self;
+        CountryReport {
+            format: format.clone(),
+            harness: harness.clone(),
+            country: country.clone(),
+            started_at: started_at.clone(),
+            finished_at: finished_at.clone(),
+            duration_ms: *duration_ms,
+            complete: *complete,
+            incomplete_reason: incomplete_reason.clone(),
+            strict: *strict,
+            insecure: *insecure,
+            shard: shard.clone(),
+            verdict: *verdict,
+            musts_waived: *musts_waived,
+            domains: domains.clone(),
+            requirements: requirements.clone(),
+            suites: suites.iter().map(SuiteRecord::without_cases).collect(),
+            waivers: waivers.clone(),
+            profile: profile.clone(),
+            inputs: inputs.clone(),
+        }
+    }
+}
+
+impl SuiteRecord {
+    pub fn without_cases(&self) -> SuiteRecord {
+        let SuiteRecord {
+            id,
+            domain,
+            title,
+            file,
+            spec,
+            applicable,
+            reason,
+            requirements,
+            cases: _,
+        } = self;
+        SuiteRecord {
+            id: id.clone(),
+            domain: domain.clone(),
+            title: title.clone(),
+            file: file.clone(),
+            spec: spec.clone(),
+            applicable: *applicable,
+            reason: reason.clone(),
+            requirements: requirements.clone(),
+            cases: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunCountry {
     pub code: String,

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::model::*;
 use super::sign::{Signer, sig_path};
+use super::spool::CaseSource;
 use super::{badge, html, junit, markdown};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -101,9 +102,9 @@ impl Drop for Batch {
 
 /// Every report file of a run into `dir`: the JSON reports first (the source
 /// of truth), then the formats rendered from them.
-pub fn write_reports(
+pub fn write_reports<R: CaseSource>(
     dir: &Path,
-    reports: &[CountryReport],
+    reports: &[R],
     run: &RunReport,
 ) -> std::io::Result<()> {
     write_reports_signed(dir, reports, run, None)
@@ -111,9 +112,9 @@ pub fn write_reports(
 
 /// [`write_reports`], and with a `signer` a `<report>.sig` beside each JSON
 /// report (`<cc>.json.sig`, `run.json.sig`): see [`super::sign`].
-pub fn write_reports_signed(
+pub fn write_reports_signed<R: CaseSource>(
     dir: &Path,
-    reports: &[CountryReport],
+    reports: &[R],
     run: &RunReport,
     signer: Option<&Signer>,
 ) -> std::io::Result<()> {
@@ -121,13 +122,12 @@ pub fn write_reports_signed(
     add_json_signed(&mut batch, dir, reports, run, signer)?;
     for r in reports {
         for format in Format::RENDERED {
-            for (name, bytes) in country_files(r, format)? {
-                batch.add(&dir.join(name), |w| w.write_all(&bytes))?;
-            }
+            add_country_files(&mut batch, dir, r, format)?;
         }
     }
+    let views: Vec<&CountryReport> = reports.iter().map(CaseSource::report).collect();
     batch.add(&dir.join("summary.md"), |w| {
-        w.write_all(markdown::run_summary(run, reports).as_bytes())
+        w.write_all(markdown::run_summary(run, &views).as_bytes())
     })?;
     batch.commit()
 }
@@ -142,22 +142,62 @@ pub fn write_json(dir: &Path, reports: &[CountryReport], run: &RunReport) -> std
 /// The JSON reports, streamed to their files (a report of ten thousand
 /// cases is never held as one string), each with its signature or without
 /// a stale one.
-fn add_json_signed(
+fn add_json_signed<R: CaseSource>(
     batch: &mut Batch,
     dir: &Path,
-    reports: &[CountryReport],
+    reports: &[R],
     run: &RunReport,
     signer: Option<&Signer>,
 ) -> std::io::Result<()> {
     for r in reports {
-        let name = format!("{}.json", markdown::file_stem(&r.country.code));
-        add_signed(batch, dir, &name, signer, |w| {
-            serde_json::to_writer_pretty(w, r).map_err(std::io::Error::other)
-        })?;
+        let name = format!("{}.json", markdown::file_stem(&r.report().country.code));
+        add_signed(batch, dir, &name, signer, |w| write_country_json(w, r))?;
     }
     add_signed(batch, dir, "run.json", signer, |w| {
         serde_json::to_writer_pretty(w, run).map_err(std::io::Error::other)
     })
+}
+
+/// Where a suite's `cases` sit in the pretty JSON of a report without
+/// cases: suites are elements of the top-level `suites` list, so their
+/// fields are indented by six spaces.
+const EMPTY_CASES: &str = "\n      \"cases\": []";
+/// A case inside a suite's `cases` list is indented by eight.
+const CASE_INDENT: &[u8] = b"        ";
+
+/// A country's JSON report, byte for byte what `serde_json` writes for the
+/// whole report, with the cases streamed from `source` one at a time.
+pub fn write_country_json(w: &mut dyn Write, source: &dyn CaseSource) -> std::io::Result<()> {
+    let head = serde_json::to_string_pretty(&source.report().without_cases())
+        .map_err(std::io::Error::other)?;
+    // Every suite's empty `cases` comes after the start of `suites`, one per suite, in order.
+    let mut from = 0;
+    let mut search = head.find("\n  \"suites\": [").unwrap_or(head.len());
+    for suite in 0..source.report().suites.len() {
+        let Some(found) = head[search..].find(EMPTY_CASES) else {
+            break;
+        };
+        let open = search + found + EMPTY_CASES.len() - 2;
+        w.write_all(&head.as_bytes()[from..open])?;
+        let mut first = true;
+        source.json_cases(suite, &mut |case| {
+            w.write_all(if first { b"[\n" } else { b",\n" })?;
+            first = false;
+            w.write_all(CASE_INDENT)?;
+            for (i, line) in case.split(|b| *b == b'\n').enumerate() {
+                if i > 0 {
+                    w.write_all(b"\n")?;
+                    w.write_all(CASE_INDENT)?;
+                }
+                w.write_all(line)?;
+            }
+            Ok(())
+        })?;
+        w.write_all(if first { b"[]" } else { b"\n      ]" })?;
+        from = open + 2;
+        search = from;
+    }
+    w.write_all(&head.as_bytes()[from..])
 }
 
 /// Add a JSON report and, with a signer, its signature (over the bytes as
@@ -211,19 +251,56 @@ impl Format {
     ];
 }
 
+/// Add the files of one format for one country to a batch, streamed.
+fn add_country_files(
+    batch: &mut Batch,
+    dir: &Path,
+    source: &dyn CaseSource,
+    format: Format,
+) -> std::io::Result<()> {
+    let report = source.report();
+    match format {
+        Format::Json => batch.add(
+            &dir.join(format!(
+                "{}.json",
+                markdown::file_stem(&report.country.code)
+            )),
+            |w| write_country_json(w, source),
+        ),
+        Format::Junit => batch.add(&dir.join(junit::file_name(report)), |w| {
+            junit::write(w, source)
+        }),
+        _ => {
+            for (name, bytes) in country_files(source, format)? {
+                batch.add(&dir.join(name), |w| w.write_all(&bytes))?;
+            }
+            Ok(())
+        }
+    }
+}
+
 /// The files of one format for one country: (path in the report folder, bytes).
 /// A pure function of the report, so `conform report` re-renders exactly what
 /// `conform run` wrote.
 pub fn country_files(
-    report: &CountryReport,
+    source: &dyn CaseSource,
     format: Format,
 ) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    let report = source.report();
     Ok(match format {
-        Format::Json => vec![(
-            format!("{}.json", markdown::file_stem(&report.country.code)),
-            serde_json::to_vec_pretty(report).map_err(std::io::Error::other)?,
-        )],
-        Format::Junit => vec![(junit::file_name(report), junit::render(report).into_bytes())],
+        Format::Json => {
+            let mut bytes = Vec::new();
+            write_country_json(&mut bytes, source)?;
+            vec![(
+                format!("{}.json", markdown::file_stem(&report.country.code)),
+                bytes,
+            )]
+        }
+        Format::Junit => {
+            let mut bytes = Vec::new();
+            junit::write(&mut bytes, source)?;
+            vec![(junit::file_name(report), bytes)]
+        }
         Format::Html => vec![(
             html::file_name(report),
             html::render(report)
@@ -239,4 +316,29 @@ pub fn country_files(
             .map(|(name, svg)| (name, svg.into_bytes()))
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::markdown::tests::sample;
+
+    /// The JSON report written around streamed cases is byte for byte what
+    /// serde writes for the whole report: `conform report`, `merge` and a
+    /// run agree, whatever holds the cases.
+    #[test]
+    fn the_streamed_json_report_is_serdes_bytes() {
+        let mut report = sample();
+        let mut empty = report.suites[0].clone();
+        empty.id = "empty".into();
+        empty.cases.clear();
+        report.suites.insert(0, empty.clone());
+        report.suites.push(empty);
+        let mut streamed = Vec::new();
+        write_country_json(&mut streamed, &report).unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            serde_json::to_string_pretty(&report).unwrap()
+        );
+    }
 }
