@@ -4,13 +4,17 @@
 
 use serde_json::Value;
 use serde_json_path::JsonPath;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Diagnostics, Loc};
 
 #[derive(Debug, Clone)]
 pub enum Selector {
     Pointer(String),
-    Path(JsonPath, String),
+    /// Compiled once per text: a suite of a thousand cases asks `$.id` a thousand times.
+    Path(Arc<JsonPath>, String),
 }
 
 impl Selector {
@@ -20,8 +24,18 @@ impl Selector {
             return Some(Selector::Pointer(text.to_string()));
         }
         if text.starts_with('$') {
+            thread_local! {
+                static COMPILED: RefCell<HashMap<String, Arc<JsonPath>>> = RefCell::new(HashMap::new());
+            }
+            if let Some(p) = COMPILED.with(|c| c.borrow().get(text).cloned()) {
+                return Some(Selector::Path(p, text.to_string()));
+            }
             return match JsonPath::parse(text) {
-                Ok(p) => Some(Selector::Path(p, text.to_string())),
+                Ok(p) => {
+                    let p = Arc::new(p);
+                    COMPILED.with(|c| c.borrow_mut().insert(text.to_string(), p.clone()));
+                    Some(Selector::Path(p, text.to_string()))
+                }
                 Err(e) => {
                     diags.push(Diagnostic::new(format!("invalid JSONPath `{text}`: {e}")).at(loc));
                     None

@@ -50,6 +50,7 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
         Root::Dir(d) => d.clone(),
         Root::Embedded => std::path::PathBuf::from("."),
     };
+    crate::exec::http::warm_system_roots();
     let project = match Project::load(root) {
         Ok(p) => Arc::new(p),
         Err(d) => return super::bad_input(&d),
@@ -228,5 +229,11 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
         print!("{text}");
         println!("reports written to {}", args.out.display());
     }
+    // The process ends here: freeing the project's and the reports' many
+    // small allocations one by one would only delay the exit.
+    drop(reports);
+    std::mem::forget(spooled);
+    std::mem::forget(project);
+    std::mem::forget(plan);
     code
 }

@@ -200,6 +200,14 @@ fn redirect_policy() -> reqwest::redirect::Policy {
     })
 }
 
+/// Read the system roots on a thread of their own while the project loads,
+/// so that building the clients does not wait for them.
+pub fn warm_system_roots() {
+    std::thread::spawn(|| {
+        system_roots();
+    });
+}
+
 /// A client built with [`system_roots`] failed: build with reqwest's own.
 static SYSTEM_ROOTS_REFUSED: AtomicBool = AtomicBool::new(false);
 
@@ -234,6 +242,9 @@ pub struct HostGate {
 impl Hosts {
     pub async fn gate(&self, host: &str, limits: Limits) -> Arc<HostGate> {
         let mut hosts = self.hosts.lock().await;
+        if let Some(gate) = hosts.get(host) {
+            return gate.clone();
+        }
         hosts
             .entry(host.to_string())
             .or_insert_with(|| {
