@@ -6,6 +6,12 @@ use conform::cli::{Cli, Command};
 use conform::commands;
 use conform::project::Root;
 
+/// A run makes and frees many small allocations per case (records, strings,
+/// parsed bodies); mimalloc does that in less time and with less overhead
+/// per allocation than the system allocator (measured in BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
