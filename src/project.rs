@@ -273,21 +273,55 @@ impl Project {
         let schemas = Arc::new(SchemaRegistry::new(&schema_files, &mut diags));
         let cx = DecodeContext { schemas: &schemas };
 
-        let mut catalogues = Vec::new();
-        let mut suites = Vec::new();
-        for (rel, src) in &suite_files {
+        // Files are parsed and decoded side by side, one thread per core,
+        // and kept in the order they were read.
+        let decode_file = |(rel, src): &(String, SourceFile)| {
             let mut local = Diagnostics::default();
+            let (mut catalogue, mut suite) = (None, None);
             match crate::yaml::parse(src) {
                 Err(d) => local.push(d),
                 Ok(node) => {
                     if rel.ends_with("requirements.yaml") {
-                        catalogues.extend(load::catalogue(&node, &src.name, &mut local));
+                        catalogue = load::catalogue(&node, &src.name, &mut local);
                     } else {
-                        suites.extend(load::suite(&node, &src.name, &cx, &mut local));
+                        suite = load::suite(&node, &src.name, &cx, &mut local);
                     }
                 }
             }
-            diags.extend(quote_all(local, src));
+            (catalogue, suite, quote_all(local, src))
+        };
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(suite_files.len().max(1));
+        let chunk = suite_files.len().div_ceil(threads).max(1);
+        let decoded: Vec<_> = std::thread::scope(|scope| {
+            let workers: Vec<_> = suite_files
+                .chunks(chunk)
+                .skip(1)
+                .map(|files| scope.spawn(move || files.iter().map(decode_file).collect::<Vec<_>>()))
+                .collect();
+            let mut all: Vec<_> = suite_files
+                .chunks(chunk)
+                .next()
+                .unwrap_or_default()
+                .iter()
+                .map(decode_file)
+                .collect();
+            for w in workers {
+                match w.join() {
+                    Ok(part) => all.extend(part),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            all
+        });
+        let mut catalogues = Vec::new();
+        let mut suites = Vec::new();
+        for (catalogue, suite, local) in decoded {
+            catalogues.extend(catalogue);
+            suites.extend(suite);
+            diags.extend(local);
         }
         let mut profiles = BTreeMap::new();
         for (_, src) in &profile_files {
