@@ -335,7 +335,10 @@ fn step(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> Option<
                 .collect()
         })
         .unwrap_or_default();
-    let repeat = f.get("repeat").and_then(|n| repeat(n, cx, diags));
+    let repeat = f
+        .get("repeat")
+        .and_then(|n| repeat(n, cx, diags))
+        .map(Box::new);
     f.finish(diags);
     Some(Step {
         name,

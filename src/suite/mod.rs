@@ -138,7 +138,8 @@ pub struct Step {
     pub checks: Vec<Check>,
     pub captures: Vec<Capture>,
     /// Send the request again until a condition holds (paging), at most `max` times.
-    pub repeat: Option<Repeat>,
+    /// Boxed: few steps repeat, and every step of a large suite pays for the room.
+    pub repeat: Option<Box<Repeat>>,
     pub loc: Loc,
 }
 
