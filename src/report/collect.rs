@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::markdown::has_findings;
 use super::model::*;
-use super::spool::{Span, Spool, SpooledReport, junit_line};
+use super::spool::{JunitCase, Span, Spool, SpooledReport, junit_line};
 use crate::exec::Event;
 use crate::plan::Plan;
 use crate::project::Project;
@@ -172,9 +172,11 @@ impl Collector {
                     };
                     spans.push(f.json);
                     if f.findings {
-                        with_findings.push(f.kept.clone());
+                        lines.push(JunitCase::Finding(with_findings.len()));
+                        with_findings.push(f.kept);
+                    } else {
+                        lines.push(JunitCase::Line(f.kept));
                     }
-                    lines.push(f.kept);
                 }
                 suites.push(SuiteRecord {
                     id: suite.id.clone(),

@@ -121,7 +121,10 @@ type Xml<'a> = Writer<&'a mut dyn std::io::Write>;
 fn write_report(w: &mut Xml<'_>, source: &dyn CaseSource) -> std::io::Result<()> {
     let report = source.report();
     let cc = report.country.code.to_ascii_lowercase();
-    let cases = (0..report.suites.len()).flat_map(|i| source.junit_cases(i));
+    let cases: Vec<Vec<&CaseRecord>> = (0..report.suites.len())
+        .map(|i| source.junit_cases(i))
+        .collect();
+    let cases = cases.iter().flatten();
     let tests = cases.clone().count();
     let failures = cases.clone().filter(|c| c.verdict == Verdict::Fail).count();
     let errors = cases
@@ -142,7 +145,7 @@ fn write_report(w: &mut Xml<'_>, source: &dyn CaseSource) -> std::io::Result<()>
         .with_attribute(("time", seconds(time).as_str()))
         .write_inner_content(|w| {
             for (index, suite) in report.suites.iter().enumerate() {
-                write_suite(w, report, &cc, index, suite, source.junit_cases(index))?;
+                write_suite(w, report, &cc, index, suite, &source.junit_cases(index))?;
             }
             Ok(())
         })?;
@@ -155,7 +158,7 @@ fn write_suite(
     cc: &str,
     index: usize,
     suite: &SuiteRecord,
-    cases: &[CaseRecord],
+    cases: &[&CaseRecord],
 ) -> std::io::Result<()> {
     let count = |v: Verdict| cases.iter().filter(|c| c.verdict == v).count();
     let skipped = count(Verdict::Waived) + count(Verdict::NotApplicable);

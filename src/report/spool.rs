@@ -20,7 +20,7 @@ pub trait CaseSource {
     /// The report; a run's holds only the cases with findings in its suites.
     fn report(&self) -> &CountryReport;
     /// Suite `suite`'s cases as its JUnit testcases read them, in order.
-    fn junit_cases(&self, suite: usize) -> &[CaseRecord];
+    fn junit_cases(&self, suite: usize) -> Vec<&CaseRecord>;
     /// Each of suite `suite`'s cases as pretty JSON at depth zero, in order.
     fn json_cases(
         &self,
@@ -33,8 +33,8 @@ impl CaseSource for CountryReport {
     fn report(&self) -> &CountryReport {
         self
     }
-    fn junit_cases(&self, suite: usize) -> &[CaseRecord] {
-        &self.suites[suite].cases
+    fn junit_cases(&self, suite: usize) -> Vec<&CaseRecord> {
+        self.suites[suite].cases.iter().collect()
     }
     fn json_cases(
         &self,
@@ -138,7 +138,7 @@ pub struct SpooledReport {
     /// Per suite: each case's JSON, in order.
     pub json: Vec<Vec<Span>>,
     /// Per suite: each case as JUnit reads it, in order.
-    pub junit: Vec<Vec<CaseRecord>>,
+    pub junit: Vec<Vec<JunitCase>>,
     pub spool: std::sync::Arc<SpoolReader>,
 }
 
@@ -146,8 +146,14 @@ impl CaseSource for SpooledReport {
     fn report(&self) -> &CountryReport {
         &self.report
     }
-    fn junit_cases(&self, suite: usize) -> &[CaseRecord] {
-        &self.junit[suite]
+    fn junit_cases(&self, suite: usize) -> Vec<&CaseRecord> {
+        self.junit[suite]
+            .iter()
+            .map(|c| match c {
+                JunitCase::Line(case) => case,
+                JunitCase::Finding(i) => &self.report.suites[suite].cases[*i],
+            })
+            .collect()
     }
     fn json_cases(
         &self,
@@ -161,6 +167,16 @@ impl CaseSource for SpooledReport {
         }
         Ok(())
     }
+}
+
+/// A case as a spooled report's JUnit reads it.
+// Nearly every case is a line; boxing them would add an allocation each.
+#[allow(clippy::large_enum_variant)]
+pub enum JunitCase {
+    /// A case without findings: [`junit_line`].
+    Line(CaseRecord),
+    /// A case with findings: its place among its suite's cases in the report.
+    Finding(usize),
 }
 
 /// What a JUnit testcase shows of a case without findings: its name,
