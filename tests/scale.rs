@@ -294,3 +294,77 @@ async fn a_request_with_no_recording_is_an_error_that_names_it() {
         "{c:#?}"
     );
 }
+
+/// Cases finish out of order with `--jobs 8` (the first ones answer last):
+/// the reports are those of `--jobs 1`, and of two failures of one MUST the
+/// first in the suite gives the requirement's reason.
+#[tokio::test]
+async fn reports_do_not_depend_on_the_order_cases_finish_in() {
+    let server = MockServer::start().await;
+    for i in 0..10 {
+        // Documents 2 and 7 carry the wrong id; 0 to 2 answer slowly.
+        let id = if i == 2 || i == 7 {
+            json!(format!("wrong-{i}"))
+        } else {
+            json!(i)
+        };
+        let delay = if i <= 2 { 300 } else { 0 };
+        Mock::given(method("GET"))
+            .and(path_regex(format!("^/doc/{i}$")))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({ "id": id }))
+                    .set_delay(std::time::Duration::from_millis(delay)),
+            )
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path_regex("^/doc/(en|fi)$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": "lang" })))
+        .mount(&server)
+        .await;
+    let root = Root::new();
+    root.suite(&suite());
+    let eid = format!("endpoints.eid={}", server.uri());
+    for (dir, jobs) in [("one", "1"), ("eight", "8")] {
+        let out = conform(
+            root.path(),
+            &[
+                "run",
+                "--country",
+                "xx",
+                "--out",
+                dir,
+                "--jobs",
+                jobs,
+                "--set",
+                &eid,
+            ],
+            &[("CONFORM_NOW", NOW)],
+        );
+        out.assert_code(1);
+        validate_reports(&root.path().join(dir));
+    }
+    let (one, eight) = (root.path().join("one"), root.path().join("eight"));
+    assert_eq!(read(&one, "xx.json"), read(&eight, "xx.json"));
+    let must = read_json(&one.join("xx.json"))["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == MUST)
+        .cloned()
+        .unwrap();
+    assert_eq!(must["verdict"], "fail");
+    assert!(
+        must["reason"].as_str().unwrap().contains("wrong-2"),
+        "{must}"
+    );
+    let junit = |dir: &std::path::Path| {
+        let xml = std::fs::read_to_string(dir.join("xx.junit.xml")).unwrap();
+        // Without times: the testcases' and the responses' own.
+        let times = regex::Regex::new(r#"time="[0-9.]+"|, [0-9]+ ms\)"#).unwrap();
+        times.replace_all(&xml, "T").into_owned()
+    };
+    assert_eq!(junit(&one), junit(&eight));
+}
