@@ -141,6 +141,7 @@ impl Collector {
             plan,
             failed,
             interrupted,
+            today,
             ..
         } = self;
         if let Some(e) = failed {
@@ -194,7 +195,7 @@ impl Collector {
             }
             let waivers = Waivers {
                 list: &profile.waivers,
-                today: meta.started.date_naive(),
+                today,
             };
             let rolled = rollup.finish(&project.requirements, &waivers);
             let incomplete_reason = if interrupted {

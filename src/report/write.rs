@@ -132,13 +132,6 @@ pub fn write_reports_signed<R: CaseSource>(
     batch.commit()
 }
 
-/// `<cc>.json` for each country and `run.json`.
-pub fn write_json(dir: &Path, reports: &[CountryReport], run: &RunReport) -> std::io::Result<()> {
-    let mut batch = Batch::default();
-    add_json_signed(&mut batch, dir, reports, run, None)?;
-    batch.commit()
-}
-
 /// The JSON reports, streamed to their files (a report of ten thousand
 /// cases is never held as one string), each with its signature or without
 /// a stale one.
@@ -251,32 +244,23 @@ impl Format {
     ];
 }
 
-/// Add the files of one format for one country to a batch, streamed.
+/// Add the files of one rendered format for one country to a batch; JUnit,
+/// which holds every case, is streamed.
 fn add_country_files(
     batch: &mut Batch,
     dir: &Path,
     source: &dyn CaseSource,
     format: Format,
 ) -> std::io::Result<()> {
-    let report = source.report();
-    match format {
-        Format::Json => batch.add(
-            &dir.join(format!(
-                "{}.json",
-                markdown::file_stem(&report.country.code)
-            )),
-            |w| write_country_json(w, source),
-        ),
-        Format::Junit => batch.add(&dir.join(junit::file_name(report)), |w| {
+    if format == Format::Junit {
+        return batch.add(&dir.join(junit::file_name(source.report())), |w| {
             junit::write(w, source)
-        }),
-        _ => {
-            for (name, bytes) in country_files(source, format)? {
-                batch.add(&dir.join(name), |w| w.write_all(&bytes))?;
-            }
-            Ok(())
-        }
+        });
     }
+    for (name, bytes) in country_files(source, format)? {
+        batch.add(&dir.join(name), |w| w.write_all(&bytes))?;
+    }
+    Ok(())
 }
 
 /// The files of one format for one country: (path in the report folder, bytes).
