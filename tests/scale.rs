@@ -32,13 +32,22 @@ fn suite() -> String {
 }
 
 async fn server() -> MockServer {
+    // Document 7 carries the wrong id: a MUST fails.
+    documents(|i| (if i == 7 { json!("seven") } else { json!(i) }, 0)).await
+}
+
+/// The documents 0 to 9, each with the id and the delay (ms) `doc` gives, and the per-language ones.
+async fn documents(doc: impl Fn(usize) -> (Value, u64)) -> MockServer {
     let server = MockServer::start().await;
     for i in 0..10 {
-        // Document 7 carries the wrong id: a MUST fails.
-        let id = if i == 7 { json!("seven") } else { json!(i) };
+        let (id, delay) = doc(i);
         Mock::given(method("GET"))
             .and(path_regex(format!("^/doc/{i}$")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": id })))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({ "id": id }))
+                    .set_delay(std::time::Duration::from_millis(delay)),
+            )
             .mount(&server)
             .await;
     }
@@ -300,30 +309,16 @@ async fn a_request_with_no_recording_is_an_error_that_names_it() {
 /// first in the suite gives the requirement's reason.
 #[tokio::test]
 async fn reports_do_not_depend_on_the_order_cases_finish_in() {
-    let server = MockServer::start().await;
-    for i in 0..10 {
-        // Documents 2 and 7 carry the wrong id; 0 to 2 answer slowly.
+    // Documents 2 and 7 carry the wrong id; 0 to 2 answer slowly.
+    let server = documents(|i| {
         let id = if i == 2 || i == 7 {
             json!(format!("wrong-{i}"))
         } else {
             json!(i)
         };
-        let delay = if i <= 2 { 300 } else { 0 };
-        Mock::given(method("GET"))
-            .and(path_regex(format!("^/doc/{i}$")))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(json!({ "id": id }))
-                    .set_delay(std::time::Duration::from_millis(delay)),
-            )
-            .mount(&server)
-            .await;
-    }
-    Mock::given(method("GET"))
-        .and(path_regex("^/doc/(en|fi)$"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "id": "lang" })))
-        .mount(&server)
-        .await;
+        (id, if i <= 2 { 300 } else { 0 })
+    })
+    .await;
     let root = Root::new();
     root.suite(&suite());
     let eid = format!("endpoints.eid={}", server.uri());
