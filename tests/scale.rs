@@ -93,6 +93,20 @@ fn read(dir: &std::path::Path, file: &str) -> Value {
     normalised(&read_json(&dir.join(file)))
 }
 
+/// `conform run --country xx --out OUT EXTRA… --set SET` in `root`, at the tests' fixed time.
+fn run_xx(
+    root: &std::path::Path,
+    out: &str,
+    extra: &[&str],
+    set: &str,
+    env: &[(&str, &str)],
+) -> Output {
+    let mut args = vec!["run", "--country", "xx", "--out", out];
+    args.extend_from_slice(extra);
+    args.extend(["--set", set]);
+    conform(root, &args, env)
+}
+
 #[tokio::test]
 async fn shards_merge_into_the_reports_of_one_run() {
     let server = server().await;
@@ -100,11 +114,7 @@ async fn shards_merge_into_the_reports_of_one_run() {
     root.suite(&suite());
     let eid = format!("endpoints.eid={}", server.uri());
     let full = root.path().join("full");
-    let out = conform(
-        root.path(),
-        &["run", "--country", "xx", "--out", "full", "--set", &eid],
-        &[("CONFORM_NOW", NOW)],
-    );
+    let out = run_xx(root.path(), "full", &[], &eid, &[]);
     out.assert_code(1);
     validate_reports(&full);
 
@@ -114,21 +124,7 @@ async fn shards_merge_into_the_reports_of_one_run() {
     for k in 1..=n {
         let dir = format!("shard-{k}");
         let shard = format!("{k}/{n}");
-        let out = conform(
-            root.path(),
-            &[
-                "run",
-                "--country",
-                "xx",
-                "--out",
-                &dir,
-                "--shard",
-                &shard,
-                "--set",
-                &eid,
-            ],
-            &[("CONFORM_NOW", NOW)],
-        );
+        let out = run_xx(root.path(), &dir, &["--shard", &shard], &eid, &[]);
         assert!(matches!(out.code, 0 | 1), "{}", out.all());
         validate_reports(&root.path().join(&dir));
         let report = read_json(&root.path().join(&dir).join("xx.json"));
@@ -170,22 +166,12 @@ async fn an_empty_shard_is_fine() {
     root.suite(&suite());
     let eid = format!("endpoints.eid={}", server.uri());
     // With more shards than cases some are empty; they still write reports.
-    let out = conform(
+    let out = run_xx(
         root.path(),
-        &[
-            "run",
-            "--country",
-            "xx",
-            "--out",
-            "s",
-            "--shard",
-            "40/40",
-            "--case",
-            "scale/doc-1",
-            "--set",
-            &eid,
-        ],
-        &[("CONFORM_NOW", NOW)],
+        "s",
+        &["--shard", "40/40", "--case", "scale/doc-1"],
+        &eid,
+        &[],
     );
     assert!(matches!(out.code, 0 | 1), "{}", out.all());
     validate_reports(&root.path().join("s"));
@@ -209,20 +195,12 @@ async fn a_replayed_run_judges_as_the_recorded_one() {
     root.suite(&s);
     let eid = format!("endpoints.eid={}", server.uri());
     let secret = "recorded-secret-value-42";
-    let out = conform(
+    let out = run_xx(
         root.path(),
-        &[
-            "run",
-            "--country",
-            "xx",
-            "--out",
-            "rec-out",
-            "--record",
-            "tape",
-            "--set",
-            &eid,
-        ],
-        &[("CONFORM_NOW", NOW), ("XX_TOKEN", secret)],
+        "rec-out",
+        &["--record", "tape"],
+        &eid,
+        &[("XX_TOKEN", secret)],
     );
     out.assert_code(1);
     // The recordings hold placeholders, never the secret.
@@ -239,21 +217,7 @@ async fn a_replayed_run_judges_as_the_recorded_one() {
 
     // Replay: no server, no secret set, the same verdicts.
     drop(server);
-    let out = conform(
-        root.path(),
-        &[
-            "run",
-            "--country",
-            "xx",
-            "--out",
-            "replay-out",
-            "--replay",
-            "tape",
-            "--set",
-            &eid,
-        ],
-        &[("CONFORM_NOW", NOW)],
-    );
+    let out = run_xx(root.path(), "replay-out", &["--replay", "tape"], &eid, &[]);
     out.assert_code(1);
     validate_reports(&root.path().join("replay-out"));
     let verdicts = |dir: &str| -> Vec<(String, Value)> {
@@ -274,22 +238,12 @@ async fn a_request_with_no_recording_is_an_error_that_names_it() {
     let root = Root::new();
     root.suite(&suite());
     std::fs::create_dir_all(root.path().join("empty-tape")).unwrap();
-    let out = conform(
+    let out = run_xx(
         root.path(),
-        &[
-            "run",
-            "--country",
-            "xx",
-            "--out",
-            "o",
-            "--replay",
-            "empty-tape",
-            "--case",
-            "scale/doc-1",
-            "--set",
-            "endpoints.eid=http://127.0.0.1:9",
-        ],
-        &[("CONFORM_NOW", NOW)],
+        "o",
+        &["--replay", "empty-tape", "--case", "scale/doc-1"],
+        "endpoints.eid=http://127.0.0.1:9",
+        &[],
     );
     out.assert_code(3);
     let report = read_json(&root.path().join("o/xx.json"));
@@ -323,21 +277,7 @@ async fn reports_do_not_depend_on_the_order_cases_finish_in() {
     root.suite(&suite());
     let eid = format!("endpoints.eid={}", server.uri());
     for (dir, jobs) in [("one", "1"), ("eight", "8")] {
-        let out = conform(
-            root.path(),
-            &[
-                "run",
-                "--country",
-                "xx",
-                "--out",
-                dir,
-                "--jobs",
-                jobs,
-                "--set",
-                &eid,
-            ],
-            &[("CONFORM_NOW", NOW)],
-        );
+        let out = run_xx(root.path(), dir, &["--jobs", jobs], &eid, &[]);
         out.assert_code(1);
         validate_reports(&root.path().join(dir));
     }
