@@ -107,10 +107,10 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
     let redactor = Arc::new(Redactor::new(args.keep_personal_data));
     let json_out = args.format == Some(OutputFormat::Json);
 
-    // One thread drives every case: a runner's own work per answer is small,
-    // and keeping requests, connections and listeners on one thread saves a
-    // cross-thread wake-up per event (measured in BENCHMARKS.md). The
-    // in-process sandbox does the servers' TLS work too, so it gets a pool.
+    // One thread sends every request: keeping requests and connections on
+    // one thread saves a cross-thread wake-up per exchange (judging and the
+    // listeners have a thread of their own, see `exec`). The in-process
+    // sandbox does the servers' TLS work too, so it gets a pool.
     let runtime = if args.sandbox {
         tokio::runtime::Builder::new_multi_thread()
     } else {
@@ -147,7 +147,6 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
         None
     };
     let plan = Arc::new(plan);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let cannot_write = |e: std::io::Error| {
         eprintln!(
             "error: cannot write the reports to {}: {e}",
@@ -164,30 +163,22 @@ pub fn run(root: Root, args: &RunArgs) -> i32 {
         Ok(c) => c,
         Err(e) => return cannot_write(e),
     };
-    // The reporters listen on their own thread: spooling a finished case
-    // and printing its line overlap the next exchange.
     let mut progress = Progress::new(json_out);
-    let reporter = std::thread::spawn(move || {
-        while let Some(event) = rx.blocking_recv() {
-            progress.on_event(&event);
-            collector.on_event(event);
-        }
-        collector
-    });
-    runtime.block_on(execute(
-        project.clone(),
-        plan.clone(),
+    let executed = execute(
+        &runtime,
+        &project,
+        &plan,
         opts,
         redactor.clone(),
-        tx,
-    ));
-    let collector = match reporter.join() {
-        Ok(c) => c,
-        Err(_) => {
-            eprintln!("error: the reporter thread stopped");
-            return 3;
-        }
-    };
+        &mut |event| {
+            progress.on_event(&event);
+            collector.on_event(event);
+        },
+    );
+    if let Err(e) = executed {
+        eprintln!("error: {e}");
+        return 3;
+    }
     let interrupted = collector.interrupted;
     let finished = started + chrono::Duration::from_std(clock.elapsed()).unwrap_or_default();
     let meta = RunMeta {

@@ -22,35 +22,65 @@ const UNAVAILABLE_RETRIES: u32 = 2;
 /// Longest `Retry-After` honoured.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 
-pub async fn run(country: &Country, case: &Case, id: &str, item: Option<&Value>) -> CaseRecord {
+/// A case's exchanges as the request path leaves them: the steps that got an
+/// answer are judged later, off the path, by [`judge`].
+pub struct Exchanged {
+    duration_ms: u64,
+    steps: Vec<StepRun>,
+}
+
+/// One step of an exchanged case.
+enum StepRun {
+    /// Nothing to judge: the step was not run, refused, or got no answer.
+    Done(Box<StepRecord>),
+    /// An answer whose checks are still to be evaluated.
+    Answered(Box<Answered>),
+}
+
+/// What judging a step's answer needs: the variables are those the step saw.
+struct Answered {
+    step: usize,
+    name: Option<String>,
+    round: Option<u32>,
+    captures: BTreeMap<String, Captured>,
+    request: Request,
+    response: Response,
+}
+
+/// Send a case's requests in order. Captures and `until` are evaluated on the
+/// way, since later requests depend on them; the checks are left to [`judge`].
+pub async fn run(country: &Country, case: &Case, item: Option<&Value>) -> Exchanged {
     let started = Instant::now();
     let mut captures: BTreeMap<String, Captured> = BTreeMap::new();
     let mut steps = Vec::new();
     let mut broken: Option<String> = None;
-    for step in &case.steps {
+    for (index, step) in case.steps.iter().enumerate() {
         if let Some(why) = &broken {
-            steps.push(unrun(step, format!("not run: {why}")));
+            steps.push(StepRun::Done(Box::new(unrun(
+                step,
+                format!("not run: {why}"),
+            ))));
             continue;
         }
         let Some(repeat) = &step.repeat else {
-            let (record, _) = run_step(country, step, &mut captures, item, None).await;
-            if record.response.is_none() {
+            let (run, _) = run_step(country, (index, step), &mut captures, item, None).await;
+            if !run.answered() {
                 broken = Some("an earlier step got no answer".into());
             }
-            steps.push(record);
+            steps.push(run);
             continue;
         };
         let mut last_until = String::new();
         let mut reached = false;
         for round in 1..=repeat.max {
-            let (mut record, until) =
-                run_step(country, step, &mut captures, item, Some(round)).await;
-            record.name = Some(format!(
+            let (mut run, until) =
+                run_step(country, (index, step), &mut captures, item, Some(round)).await;
+            run.rename(format!(
                 "{} (round {round})",
                 step.name.as_deref().unwrap_or("repeat")
             ));
-            let answered = record.response.is_some();
-            steps.push(record);
+            let answered = run.answered();
+            steps.push(run);
             if !answered {
                 broken = Some("an earlier step got no answer".into());
                 break;
@@ -65,9 +95,69 @@ pub async fn run(country: &Country, case: &Case, id: &str, item: Option<&Value>)
             }
         }
         if !reached && broken.is_none() {
-            steps.push(never_ended(step, repeat, &last_until));
+            steps.push(StepRun::Done(Box::new(never_ended(
+                step,
+                repeat,
+                &last_until,
+            ))));
         }
     }
+    Exchanged {
+        duration_ms: started.elapsed().as_millis() as u64,
+        steps,
+    }
+}
+
+impl StepRun {
+    fn answered(&self) -> bool {
+        match self {
+            StepRun::Done(r) => r.response.is_some(),
+            StepRun::Answered(_) => true,
+        }
+    }
+
+    fn rename(&mut self, name: String) {
+        match self {
+            StepRun::Done(r) => r.name = Some(name),
+            StepRun::Answered(a) => a.name = Some(name),
+        }
+    }
+}
+
+/// Evaluate the checks of an exchanged case and give its record (ungraded).
+pub fn judge(
+    country: &Country,
+    case: &Case,
+    id: &str,
+    item: Option<&Value>,
+    run: Exchanged,
+) -> CaseRecord {
+    let steps = run
+        .steps
+        .into_iter()
+        .map(|s| match s {
+            StepRun::Done(record) => *record,
+            StepRun::Answered(a) => {
+                let vars = case_vars(country, &a.captures, item, a.round);
+                let cx = EvalContext {
+                    vars: &vars,
+                    schemas: &country.schemas,
+                    request: Some(&a.request),
+                };
+                let mut record = judge_step(
+                    &case.steps[a.step],
+                    &a.request,
+                    &a.response,
+                    &cx,
+                    &country.redactor,
+                );
+                if a.name.is_some() {
+                    record.name = a.name;
+                }
+                record
+            }
+        })
+        .collect();
     CaseRecord {
         id: id.to_string(),
         title: case.title.clone(),
@@ -77,8 +167,25 @@ pub async fn run(country: &Country, case: &Case, id: &str, item: Option<&Value>)
         reason: None,
         item: item.cloned(),
         location: case.loc.to_string(),
-        duration_ms: started.elapsed().as_millis() as u64,
+        duration_ms: run.duration_ms,
         steps,
+    }
+}
+
+fn case_vars<'a>(
+    country: &'a Country,
+    captures: &'a BTreeMap<String, Captured>,
+    item: Option<&'a Value>,
+    round: Option<u32>,
+) -> CaseVars<'a> {
+    CaseVars {
+        replaying: matches!(country.tape, Some((TapeMode::Replay, _))),
+        profile: &country.profile,
+        captures,
+        item,
+        redactor: &country.redactor,
+        base: &country.base,
+        round,
     }
 }
 
@@ -244,81 +351,98 @@ fn retry_after(response: &Response) -> Duration {
     wait.min(MAX_RETRY_AFTER)
 }
 
+/// Run one step (one round of a repeating one): its outcome, and for a
+/// repeating step whether `until` held (and why not). Its captures join `captures`.
 async fn run_step(
     country: &Country,
-    step: &Step,
+    (index, step): (usize, &Step),
     captures: &mut BTreeMap<String, Captured>,
     item: Option<&Value>,
     round: Option<u32>,
-) -> (StepRecord, Option<(bool, String)>) {
-    let (record, captured, until) = {
-        let vars = CaseVars {
-            replaying: matches!(country.tape, Some((TapeMode::Replay, _))),
-            profile: &country.profile,
-            captures,
-            item,
-            redactor: &country.redactor,
-            base: &country.base,
-            round,
-        };
-        exchange(country, step, &vars).await
-    };
-    captures.extend(captured);
-    (record, until)
-}
-
-/// A step's record, its captures, and for a repeating step whether `until` held (and why not).
-type Exchanged = (StepRecord, Vec<(String, Captured)>, Option<(bool, String)>);
-
-/// Send one step's request (or answer it from a recording) and judge the answer.
-async fn exchange(country: &Country, step: &Step, vars: &CaseVars<'_>) -> Exchanged {
-    let redactor = &country.redactor;
+) -> (StepRun, Until) {
+    // The checks see the variables from before this step's own captures.
+    let seen = captures.clone();
+    let vars = case_vars(country, &seen, item, round);
     let cx = EvalContext {
-        vars,
+        vars: &vars,
         schemas: &country.schemas,
         request: None,
     };
-    let request = match build_request(step, vars) {
+    let (request, response) = match exchange(country, step, &cx).await {
+        Ok(answer) => answer,
+        Err(record) => return (StepRun::Done(Box::new(record)), None),
+    };
+    let cx = EvalContext {
+        request: Some(&request),
+        ..cx
+    };
+    // Captures first: a secret one is known to the redactor before any
+    // message that may quote it is redacted.
+    let taken = take_captures(step, &response, &cx, &country.redactor);
+    let until = step.repeat.as_ref().map(|r| {
+        let o = r.until.evaluate(&response, &cx);
+        (
+            o.status == Status::Pass,
+            country.redactor.redact(&o.message),
+        )
+    });
+    captures.extend(taken);
+    let answered = Answered {
+        step: index,
+        name: None,
+        round,
+        captures: seen,
+        request,
+        response,
+    };
+    (StepRun::Answered(Box::new(answered)), until)
+}
+
+/// Whether a repeating step's `until` held, and why not.
+type Until = Option<(bool, String)>;
+
+/// Send one step's request (or answer it from a recording): the request and
+/// its answer, or the record of a step that got none.
+async fn exchange(
+    country: &Country,
+    step: &Step,
+    cx: &EvalContext<'_>,
+) -> Result<(Request, Response), StepRecord> {
+    let redactor = &country.redactor;
+    let request = match build_request(step, cx.vars) {
         Ok(r) => r,
         Err(e) => {
-            return (
-                unrun(
-                    step,
-                    redactor.redact(&format!("cannot build the request: {e}")),
-                ),
-                Vec::new(),
-                None,
-            );
+            return Err(unrun(
+                step,
+                redactor.redact(&format!("cannot build the request: {e}")),
+            ));
         }
+    };
+    let refused = |why: String, request: &Request| {
+        let mut r = unrun(step, why);
+        r.request = Some(record_request(request, redactor));
+        r
     };
     let host = url::Url::parse(&request.url)
         .ok()
         .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
         .unwrap_or_default();
     if request.carries_secret && !country.profile.hosts.contains(&host) {
-        let mut r = unrun(
-            step,
-            format!(
-                "refused: the request carries a secret and {host} is not a host of the {} profile; nothing was sent",
-                country.profile.code
-            ),
+        let why = format!(
+            "refused: the request carries a secret and {host} is not a host of the {} profile; nothing was sent",
+            country.profile.code
         );
-        r.request = Some(record_request(&request, redactor));
-        return (r, Vec::new(), None);
+        return Err(refused(why, &request));
     }
     if let Some((TapeMode::Replay, store)) = &country.tape {
         return match store.replay(&request, redactor) {
-            Ok(response) => judge(step, &request, &response, &cx, redactor),
-            Err(e) => {
-                let mut r = unrun(step, redactor.redact(&e));
-                r.request = Some(record_request(&request, redactor));
-                (r, Vec::new(), None)
-            }
+            Ok(response) => Ok((request, response)),
+            Err(e) => Err(refused(redactor.redact(&e), &request)),
         };
     }
     let client = match &country.client {
         Ok(c) => c,
-        Err(e) => return (unrun(step, redactor.redact(e)), Vec::new(), None),
+        Err(e) => return Err(unrun(step, redactor.redact(e))),
     };
     let timeout = step
         .request
@@ -342,7 +466,7 @@ async fn exchange(country: &Country, step: &Step, vars: &CaseVars<'_>) -> Exchan
             ))
             .await;
         match result {
-            Ok(resp) if matches!(resp.status, 429 | 503) && !expects_status(step, &resp, &cx) => {
+            Ok(resp) if matches!(resp.status, 429 | 503) && !expects_status(step, &resp, cx) => {
                 if attempt < UNAVAILABLE_RETRIES {
                     attempt += 1;
                     tokio::time::sleep(retry_after(&resp)).await;
@@ -352,35 +476,28 @@ async fn exchange(country: &Country, step: &Step, vars: &CaseVars<'_>) -> Exchan
                     Some(v) => format!(", waiting as Retry-After: {} asked", v.trim()),
                     None => String::new(),
                 };
-                let mut r = unrun(
-                    step,
-                    format!(
-                        "endpoint unavailable: HTTP {} after {} attempts{asked}",
-                        resp.status,
-                        attempt + 1
-                    ),
+                let why = format!(
+                    "endpoint unavailable: HTTP {} after {} attempts{asked}",
+                    resp.status,
+                    attempt + 1
                 );
-                r.request = Some(record_request(&request, redactor));
-                return (r, Vec::new(), None);
+                return Err(refused(why, &request));
             }
             Ok(resp) => break resp,
-            Err(e) => {
-                let mut r = unrun(step, redactor.redact(&e));
-                r.request = Some(record_request(&request, redactor));
-                return (r, Vec::new(), None);
-            }
+            Err(e) => return Err(refused(redactor.redact(&e), &request)),
         }
     };
-    // A secret capture (a token in this answer) becomes a placeholder in the recording too.
-    take_captures(step, &response, &cx, redactor);
-    if let Some((TapeMode::Record, store)) = &country.tape
-        && let Err(e) = store.record(&request, &response, redactor)
-    {
-        let mut r = unrun(step, format!("cannot record the exchange: {e}"));
-        r.request = Some(record_request(&request, redactor));
-        return (r, Vec::new(), None);
+    if let Some((TapeMode::Record, store)) = &country.tape {
+        // A secret capture (a token in this answer) becomes a placeholder in the recording too.
+        take_captures(step, &response, cx, redactor);
+        if let Err(e) = store.record(&request, &response, redactor) {
+            return Err(refused(
+                format!("cannot record the exchange: {e}"),
+                &request,
+            ));
+        }
     }
-    judge(step, &request, &response, &cx, redactor)
+    Ok((request, response))
 }
 
 /// The step's captures from an answer; secret ones are made known to the
@@ -433,21 +550,16 @@ fn take_captures(
     captured
 }
 
-/// Evaluate a step's checks on an answer and take its captures.
-fn judge(
+/// Evaluate a step's checks on its answer. Its captures were taken on the
+/// request path, so a secret one is known to the redactor before any check
+/// message (which may quote the captured value) is redacted.
+fn judge_step(
     step: &Step,
     request: &Request,
     response: &Response,
     cx: &EvalContext<'_>,
     redactor: &super::secrets::Redactor,
-) -> Exchanged {
-    let cx = &EvalContext {
-        request: Some(request),
-        ..*cx
-    };
-    // Captures first: a secret capture is known to the redactor before any
-    // check message (which may quote the captured value) is redacted.
-    let captured = take_captures(step, response, cx, redactor);
+) -> StepRecord {
     // An unexpected status decides the step: the other checks would only
     // report the symptoms ("selected nothing"), so they are not judged.
     let status_failure = step
@@ -484,19 +596,14 @@ fn judge(
             }
         })
         .collect();
-    let record = StepRecord {
+    StepRecord {
         name: step.name.clone(),
         location: step.loc.to_string(),
         request: Some(record_request(request, redactor)),
         response: Some(record_response(response, redactor)),
         error: None,
         checks,
-    };
-    let until = step.repeat.as_ref().map(|r| {
-        let o = r.until.evaluate(response, cx);
-        (o.status == Status::Pass, redactor.redact(&o.message))
-    });
-    (record, captured, until)
+    }
 }
 
 fn record_request(r: &Request, redactor: &super::secrets::Redactor) -> RequestRecord {

@@ -1,9 +1,15 @@
 //! The executor: runs a plan on tokio, cases in parallel (`--jobs`), steps
 //! in order, politely per host, and emits events. It does not print and
 //! knows no report format: listeners consume the events.
+//!
+//! The request path (`case::run`) only sends, receives, and takes what
+//! later requests need (captures, `until`); each answered case is handed
+//! to a judging thread (`case::judge`, then grading) through a [`mailbox`],
+//! and the events are told to the listener there, in order.
 
 mod case;
 pub mod http;
+mod mailbox;
 pub mod record;
 pub mod secrets;
 
@@ -12,7 +18,6 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use futures::StreamExt;
-use tokio::sync::mpsc::UnboundedSender;
 
 use crate::plan::Plan;
 use crate::profile::{EffectiveProfile, Limits};
@@ -22,6 +27,7 @@ use crate::schemas::SchemaRegistry;
 use crate::verdict::{Waivers, grade_case};
 
 use http::{CountryClient, Hosts, TransportOptions};
+use mailbox::Mailbox;
 use secrets::Redactor;
 
 /// What happens during a run, in order per case.
@@ -80,17 +86,39 @@ pub enum TapeMode {
     Replay,
 }
 
-/// Run the plan. Returns whether the run was interrupted (Ctrl-C or SIGTERM).
-pub async fn execute(
-    project: Arc<Project>,
-    plan: Arc<Plan>,
+/// Hand-offs the judging thread may be behind by before new cases wait.
+const MAX_BACKLOG: usize = 512;
+
+/// What the request path hands the judging thread, in order.
+enum Handoff {
+    Event(Event),
+    /// The case at `at` (country, suite, case in the plan) began its exchanges.
+    Started {
+        at: (usize, usize, usize),
+    },
+    /// The case at `at` is through the request path; `None` when it does not apply.
+    Exchanged {
+        position: usize,
+        at: (usize, usize, usize),
+        run: Option<case::Exchanged>,
+    },
+}
+
+/// Run the plan and give every event to `listener`, in order, on a thread of
+/// its own. Two threads share the work: this one sends the requests, one
+/// case after the other up to `--jobs` at once, and takes the captures and
+/// `until` conditions later requests depend on; the other evaluates the
+/// checks, grades the case and tells the listener, while the next requests
+/// are in flight. Gives whether the run was interrupted (Ctrl-C or SIGTERM),
+/// or why the listener's thread stopped.
+pub fn execute(
+    runtime: &tokio::runtime::Runtime,
+    project: &Project,
+    plan: &Plan,
     opts: RunOptions,
     redactor: Arc<Redactor>,
-    events: UnboundedSender<Event>,
-) -> bool {
-    let _ = events.send(Event::RunStarted {
-        cases: plan.case_count(),
-    });
+    listener: &mut (dyn FnMut(Event) + Send),
+) -> Result<bool, String> {
     let hosts = Arc::new(Hosts::default());
     let mut countries = Vec::new();
     let mut work = Vec::new();
@@ -102,7 +130,7 @@ pub async fn execute(
             Ok(v)
         };
         let client = CountryClient::new(&profile, &opts.transport, &secret, &opts.base);
-        countries.push(Arc::new(Country {
+        countries.push(Country {
             limits: opts.transport.limits.unwrap_or(profile.limits),
             profile,
             client,
@@ -115,62 +143,124 @@ pub async fn execute(
                 .tape
                 .as_ref()
                 .map(|(mode, dir)| (*mode, record::Store::new(dir, &country_run.profile.code))),
-        }));
+        });
         for (si, s) in country_run.suites.iter().enumerate() {
             work.extend((0..s.cases.len()).map(|k| (ci, si, k)));
         }
     }
-    let today = opts.today;
-    let tasks =
-        futures::stream::iter(work.into_iter().enumerate().map(|(position, (ci, si, k))| {
-            let country = countries[ci].clone();
-            let project = project.clone();
-            let plan = plan.clone();
-            let events = events.clone();
+    let mailbox = Mailbox::default();
+    mailbox.send(Handoff::Event(Event::RunStarted {
+        cases: plan.case_count(),
+    }));
+    let countries = &countries;
+    std::thread::scope(|scope| {
+        let judging =
+            scope.spawn(|| judge_all(&mailbox, project, plan, countries, opts.today, listener));
+        let tasks = futures::stream::iter(work.into_iter().enumerate().map(|(position, at)| {
+            let mailbox = &mailbox;
             async move {
+                let (ci, si, k) = at;
                 let run = &plan.countries[ci].suites[si].cases[k];
-                let suite = &project.suites[run.suite];
-                let case = &suite.cases[run.case];
-                let code = country.profile.code.clone();
-                let mut record = match &run.not_applicable {
-                    Some(reason) => CaseRecord {
-                        id: run.id.clone(),
-                        title: case.title.clone(),
-                        tags: case.tags.clone(),
-                        requirements: case.requirements.iter().map(|(r, _)| r.clone()).collect(),
-                        verdict: Verdict::NotApplicable,
-                        reason: Some(reason.clone()),
-                        item: None,
-                        location: case.loc.to_string(),
-                        duration_ms: 0,
-                        steps: Vec::new(),
-                    },
+                let run = match &run.not_applicable {
+                    Some(_) => None,
                     None => {
-                        let _ = events.send(Event::CaseStarted {
-                            country: code.clone(),
-                            suite: suite.id.clone(),
-                            case: run.id.clone(),
-                        });
-                        case::run(&country, case, &run.id, run.item.as_ref()).await
+                        // Answers wait in memory until judged: when judging
+                        // falls behind, the requests wait for it.
+                        while mailbox.backlog() >= MAX_BACKLOG {
+                            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                        }
+                        mailbox.send(Handoff::Started { at });
+                        let case = &project.suites[run.suite].cases[run.case];
+                        Some(case::run(&countries[ci], case, run.item.as_ref()).await)
                     }
                 };
-                let waivers = Waivers {
-                    list: &country.profile.waivers,
-                    today,
-                };
-                grade_case(&mut record, &suite.id, &project.requirements, &waivers);
-                let _ = events.send(Event::CaseFinished {
-                    country: code,
-                    suite: run.suite,
-                    position,
-                    case: Box::new(record),
-                });
+                mailbox.send(Handoff::Exchanged { position, at, run });
             }
         }))
         .buffer_unordered(opts.jobs.max(1));
-    let interrupted = run_until_signal(tasks).await;
-    let _ = events.send(Event::RunFinished { interrupted });
-    interrupted
+        let interrupted = runtime.block_on(run_until_signal(tasks));
+        mailbox.send(Handoff::Event(Event::RunFinished { interrupted }));
+        mailbox.close();
+        match judging.join() {
+            Ok(()) => Ok(interrupted),
+            Err(_) => Err("the thread that judges the answers stopped".to_string()),
+        }
+    })
+}
+
+/// The judging thread: the checks of every exchanged case, its grade, and
+/// the events to the listener.
+fn judge_all(
+    mailbox: &Mailbox<Handoff>,
+    project: &Project,
+    plan: &Plan,
+    countries: &[Country],
+    today: NaiveDate,
+    listener: &mut (dyn FnMut(Event) + Send),
+) {
+    let mut batch = Vec::new();
+    while mailbox.receive(&mut batch) {
+        for handoff in batch.drain(..) {
+            listener(judge(handoff, project, plan, countries, today));
+        }
+    }
+}
+
+/// The event a hand-off becomes: an exchanged case is judged and graded.
+fn judge(
+    handoff: Handoff,
+    project: &Project,
+    plan: &Plan,
+    countries: &[Country],
+    today: NaiveDate,
+) -> Event {
+    match handoff {
+        Handoff::Event(e) => e,
+        Handoff::Started { at: (ci, si, k) } => {
+            let run = &plan.countries[ci].suites[si].cases[k];
+            Event::CaseStarted {
+                country: countries[ci].profile.code.clone(),
+                suite: project.suites[run.suite].id.clone(),
+                case: run.id.clone(),
+            }
+        }
+        Handoff::Exchanged {
+            position,
+            at: (ci, si, k),
+            run: exchanged,
+        } => {
+            let country = &countries[ci];
+            let run = &plan.countries[ci].suites[si].cases[k];
+            let suite = &project.suites[run.suite];
+            let case = &suite.cases[run.case];
+            let mut record = match exchanged {
+                Some(e) => case::judge(country, case, &run.id, run.item.as_ref(), e),
+                None => CaseRecord {
+                    id: run.id.clone(),
+                    title: case.title.clone(),
+                    tags: case.tags.clone(),
+                    requirements: case.requirements.iter().map(|(r, _)| r.clone()).collect(),
+                    verdict: Verdict::NotApplicable,
+                    reason: run.not_applicable.clone(),
+                    item: None,
+                    location: case.loc.to_string(),
+                    duration_ms: 0,
+                    steps: Vec::new(),
+                },
+            };
+            let waivers = Waivers {
+                list: &country.profile.waivers,
+                today,
+            };
+            grade_case(&mut record, &suite.id, &project.requirements, &waivers);
+            Event::CaseFinished {
+                country: country.profile.code.clone(),
+                suite: run.suite,
+                position,
+                case: Box::new(record),
+            }
+        }
+    }
 }
 
 /// Drive the tasks to the end, or stop at Ctrl-C / SIGTERM (dropping the cases in flight).

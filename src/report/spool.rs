@@ -21,7 +21,8 @@ pub trait CaseSource {
     fn report(&self) -> &CountryReport;
     /// Suite `suite`'s cases as its JUnit testcases read them, in order.
     fn junit_cases(&self, suite: usize) -> Vec<&CaseRecord>;
-    /// Each of suite `suite`'s cases as pretty JSON at depth zero, in order.
+    /// Each of suite `suite`'s cases as its JSON stands in the report
+    /// ([`write_case`]), in order.
     fn json_cases(
         &self,
         suite: usize,
@@ -44,9 +45,89 @@ impl CaseSource for CountryReport {
         let mut buf = Vec::new();
         for case in &self.suites[suite].cases {
             buf.clear();
-            serde_json::to_writer_pretty(&mut buf, case).map_err(io::Error::other)?;
+            write_case(&mut buf, case)?;
             each(&buf)?;
         }
+        Ok(())
+    }
+}
+
+/// A case inside a report's `cases` list is indented by eight spaces.
+pub const CASE_INDENT: &[u8] = b"        ";
+
+/// A case's pretty JSON as it stands inside a report: what `serde_json`
+/// writes for it there, every line after the first indented by
+/// [`CASE_INDENT`], so that the report is written by copying it.
+pub fn write_case(w: &mut impl Write, case: &CaseRecord) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(w, Indented::default());
+    serde::Serialize::serialize(case, &mut ser).map_err(io::Error::other)
+}
+
+/// `serde_json`'s pretty layout (two spaces a level), starting at
+/// [`CASE_INDENT`] rather than at the margin.
+#[derive(Default)]
+struct Indented {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Indented {
+    fn newline(&self, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
+        w.write_all(b"\n")?;
+        w.write_all(CASE_INDENT)?;
+        (0..self.depth).try_for_each(|_| w.write_all(b"  "))
+    }
+
+    fn open(&mut self, w: &mut (impl Write + ?Sized), bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close(&mut self, w: &mut (impl Write + ?Sized), bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.newline(w)?;
+        }
+        w.write_all(bracket)
+    }
+
+    fn item(&self, w: &mut (impl Write + ?Sized), first: bool) -> io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.newline(w)
+    }
+}
+
+impl serde_json::ser::Formatter for Indented {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.item(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"{")
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.item(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
         Ok(())
     }
 }
@@ -83,14 +164,14 @@ impl Spool {
         })
     }
 
-    /// Append a case's pretty JSON.
+    /// Append a case's JSON as it stands in the report ([`write_case`]).
     pub fn push(&mut self, case: &CaseRecord) -> io::Result<Span> {
         let offset = self.len;
         let mut counted = Counted {
             inner: &mut self.out,
             n: 0,
         };
-        serde_json::to_writer_pretty(&mut counted, case).map_err(io::Error::other)?;
+        write_case(&mut counted, case)?;
         let len = counted.n;
         self.len += len as u64;
         Ok(Span { offset, len })
@@ -124,10 +205,52 @@ pub struct SpoolReader {
     file: File,
 }
 
+/// Bytes read from the spool at a time: cases finish, and are read back,
+/// mostly in order, so one read serves many.
+const READ_AHEAD: usize = 256 * 1024;
+
 impl SpoolReader {
-    pub fn read(&self, span: Span, buf: &mut Vec<u8>) -> io::Result<()> {
-        buf.resize(span.len, 0);
-        self.file.read_exact_at(buf, span.offset)
+    /// A window on the spool for reading spans, mostly in ascending order.
+    pub fn window(&self) -> Window<'_> {
+        Window {
+            file: &self.file,
+            buf: Vec::new(),
+            at: 0,
+        }
+    }
+}
+
+/// A stretch of the spool in memory, moved on as spans outside it are read.
+pub struct Window<'a> {
+    file: &'a File,
+    buf: Vec<u8>,
+    /// The spool offset of `buf[0]`.
+    at: u64,
+}
+
+impl Window<'_> {
+    pub fn read(&mut self, span: Span) -> io::Result<&[u8]> {
+        let inside = span.offset >= self.at
+            && span.offset + span.len as u64 <= self.at + self.buf.len() as u64;
+        if !inside {
+            self.buf.resize(span.len.max(READ_AHEAD), 0);
+            let mut filled = 0;
+            while filled < span.len {
+                match self
+                    .file
+                    .read_at(&mut self.buf[filled..], span.offset + filled as u64)
+                {
+                    Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            self.buf.truncate(filled);
+            self.at = span.offset;
+        }
+        let from = (span.offset - self.at) as usize;
+        Ok(&self.buf[from..from + span.len])
     }
 }
 
@@ -160,10 +283,9 @@ impl CaseSource for SpooledReport {
         suite: usize,
         each: &mut dyn FnMut(&[u8]) -> io::Result<()>,
     ) -> io::Result<()> {
-        let mut buf = Vec::new();
+        let mut window = self.spool.window();
         for span in &self.json[suite] {
-            self.spool.read(*span, &mut buf)?;
-            each(&buf)?;
+            each(window.read(*span)?)?;
         }
         Ok(())
     }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::model::*;
 use super::sign::{Signer, sig_path};
-use super::spool::CaseSource;
+use super::spool::{CASE_INDENT, CaseSource};
 use super::{badge, html, junit, markdown};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -19,14 +19,16 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     batch.commit()
 }
 
-/// Files written to temporary names, made durable together, then renamed
-/// into place in the order they were added. One run's reports are one
-/// batch: their `fsync`s overlap instead of queueing one after the other.
-/// Dropping a batch that was not committed removes its temporary files.
+/// Files written to temporary names, then renamed into place in the order
+/// they were added: a run stopped or crashed at any point leaves each report
+/// whole, old or new, never half written. The files are not forced to disk
+/// (`fsync`): that guards only against the machine losing power, and costs
+/// more than writing a large report. Dropping a batch that was not
+/// committed removes its temporary files.
 #[derive(Default)]
 pub struct Batch {
-    /// (temporary file, final path, the open file once written), in the order added.
-    files: Vec<(PathBuf, PathBuf, Option<std::fs::File>)>,
+    /// (temporary file, final path), in the order added.
+    files: Vec<(PathBuf, PathBuf)>,
 }
 
 impl Batch {
@@ -52,34 +54,19 @@ impl Batch {
             COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
         // Registered first, so that a failure below still removes it.
-        self.files.push((tmp.clone(), path.to_path_buf(), None));
+        self.files.push((tmp.clone(), path.to_path_buf()));
         let mut w = std::io::BufWriter::with_capacity(64 * 1024, std::fs::File::create(&tmp)?);
         fill(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        if let Some(last) = self.files.last_mut() {
-            last.2 = Some(file);
-        }
+        // Closed before renaming (some systems refuse to rename an open file).
+        drop(w.into_inner().map_err(|e| e.into_error())?);
         Ok(())
     }
 
-    /// Make every file durable, then rename each into place, in order.
+    /// Rename every file into place, in order.
     pub fn commit(mut self) -> std::io::Result<()> {
-        let mut files = std::mem::take(&mut self.files);
-        let synced: std::io::Result<()> = std::thread::scope(|s| {
-            let syncs: Vec<_> = files
-                .iter()
-                .filter_map(|(_, _, f)| f.as_ref())
-                .map(|f| s.spawn(move || f.sync_all()))
-                .collect();
-            syncs.into_iter().try_for_each(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(std::io::Error::other("fsync failed")))
-            })
-        });
-        // Closed before renaming (some systems refuse to rename an open file).
-        files.iter_mut().for_each(|f| drop(f.2.take()));
-        let mut result = synced;
-        for (tmp, path, _) in &files {
+        let files = std::mem::take(&mut self.files);
+        let mut result = Ok(());
+        for (tmp, path) in &files {
             if result.is_ok() {
                 result = std::fs::rename(tmp, path);
             }
@@ -93,8 +80,7 @@ impl Batch {
 
 impl Drop for Batch {
     fn drop(&mut self) {
-        for (tmp, _, file) in self.files.drain(..) {
-            drop(file);
+        for (tmp, _) in self.files.drain(..) {
             let _ = std::fs::remove_file(tmp);
         }
     }
@@ -155,8 +141,6 @@ fn add_json_signed<R: CaseSource>(
 /// cases: suites are elements of the top-level `suites` list, so their
 /// fields are indented by six spaces.
 const EMPTY_CASES: &str = "\n      \"cases\": []";
-/// A case inside a suite's `cases` list is indented by eight.
-const CASE_INDENT: &[u8] = b"        ";
 
 /// A country's JSON report, byte for byte what `serde_json` writes for the
 /// whole report, with the cases streamed from `source` one at a time.
@@ -177,14 +161,7 @@ pub fn write_country_json(w: &mut dyn Write, source: &dyn CaseSource) -> std::io
             w.write_all(if first { b"[\n" } else { b",\n" })?;
             first = false;
             w.write_all(CASE_INDENT)?;
-            for (i, line) in case.split(|b| *b == b'\n').enumerate() {
-                if i > 0 {
-                    w.write_all(b"\n")?;
-                    w.write_all(CASE_INDENT)?;
-                }
-                w.write_all(line)?;
-            }
-            Ok(())
+            w.write_all(case)
         })?;
         w.write_all(if first { b"[]" } else { b"\n      ]" })?;
         from = open + 2;
@@ -211,7 +188,7 @@ fn add_signed(
             let written = batch
                 .files
                 .last()
-                .map(|(tmp, _, _)| std::fs::read(tmp))
+                .map(|(tmp, _)| std::fs::read(tmp))
                 .transpose()?
                 .unwrap_or_default();
             let signature = s.sign(name, &written);

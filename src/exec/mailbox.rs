@@ -1,0 +1,139 @@
+//! The hand-off from the request path to the judging thread.
+//!
+//! Waking a sleeping thread for every finished case costs a system call on
+//! each side, more than the case's own bookkeeping. So sending only appends
+//! under a lock that is almost never contended, and the receiver looks for
+//! work itself: while cases keep finishing it stays on its core, giving the
+//! core away to anyone who wants it (`yield`) between looks; once nothing
+//! has come for a millisecond it sleeps, a little longer each time, until
+//! the mailbox closes and wakes it at once.
+//!
+//! Staying on its core is what keeps a fast endpoint on loopback fast: an
+//! idle core draws the server's process to it, and every exchange then
+//! costs a wake-up across cores.
+
+use std::sync::{Mutex, OnceLock};
+use std::thread::Thread;
+use std::time::{Duration, Instant};
+
+/// How long the receiver keeps looking after the last item before it sleeps.
+const STAY: Duration = Duration::from_millis(1);
+/// The first sleep of an idle receiver, and the longest.
+const FIRST_SLEEP: Duration = Duration::from_micros(200);
+const LONGEST_SLEEP: Duration = Duration::from_millis(5);
+
+pub struct Mailbox<T> {
+    state: Mutex<State<T>>,
+    receiver: OnceLock<Thread>,
+}
+
+struct State<T> {
+    items: Vec<T>,
+    closed: bool,
+}
+
+impl<T> Default for Mailbox<T> {
+    fn default() -> Self {
+        Mailbox {
+            state: Mutex::new(State {
+                items: Vec::new(),
+                closed: false,
+            }),
+            receiver: OnceLock::new(),
+        }
+    }
+}
+
+impl<T> Mailbox<T> {
+    pub fn send(&self, item: T) {
+        self.lock().items.push(item);
+    }
+
+    /// Items sent and not yet received.
+    pub fn backlog(&self) -> usize {
+        self.lock().items.len()
+    }
+
+    /// No more items: the receiver drains what is there and stops.
+    pub fn close(&self) {
+        self.lock().closed = true;
+        if let Some(t) = self.receiver.get() {
+            t.unpark();
+        }
+    }
+
+    /// Wait for items and move them, in the order sent, into `batch` (which
+    /// should be empty). False once the mailbox is closed and drained.
+    /// Only one thread may receive.
+    pub fn receive(&self, batch: &mut Vec<T>) -> bool {
+        // Known before the first look, so that `close` can always wake it.
+        self.receiver.get_or_init(std::thread::current);
+        let since = Instant::now();
+        let mut sleep = FIRST_SLEEP;
+        loop {
+            {
+                let mut state = self.lock();
+                if !state.items.is_empty() {
+                    std::mem::swap(&mut state.items, batch);
+                    return true;
+                }
+                if state.closed {
+                    return false;
+                }
+            }
+            if since.elapsed() < STAY {
+                std::thread::yield_now();
+                continue;
+            }
+            // An `unpark` from `close` after the look above ends this at once.
+            std::thread::park_timeout(sleep);
+            sleep = (sleep * 2).min(LONGEST_SLEEP);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State<T>> {
+        // A panic elsewhere while holding the lock leaves the items intact.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_item_arrives_once_in_order_and_close_ends_the_receiver() {
+        let mailbox = Mailbox::default();
+        let received = std::thread::scope(|s| {
+            let receiver = s.spawn(|| {
+                let (mut all, mut batch) = (Vec::new(), Vec::new());
+                while mailbox.receive(&mut batch) {
+                    all.append(&mut batch);
+                }
+                all
+            });
+            for i in 0..10_000 {
+                mailbox.send(i);
+                if i % 1000 == 0 {
+                    // Pauses longer than the receiver stays awake: it sleeps and must come back.
+                    std::thread::sleep(Duration::from_millis(3));
+                }
+            }
+            mailbox.close();
+            receiver.join().unwrap()
+        });
+        assert_eq!(received, (0..10_000).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_receiver_that_starts_after_close_still_drains() {
+        let mailbox = Mailbox::default();
+        mailbox.send("a");
+        mailbox.close();
+        let mut batch = Vec::new();
+        assert!(mailbox.receive(&mut batch));
+        assert_eq!(batch, ["a"]);
+        batch.clear();
+        assert!(!mailbox.receive(&mut batch));
+    }
+}
