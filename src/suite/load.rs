@@ -145,6 +145,45 @@ fn source_ref(node: &Node, diags: &mut Diagnostics) -> Option<SourceRef> {
 }
 
 /// A suite file.
+/// Suites this long have their cases decoded side by side, one part per core.
+const PARALLEL_CASES: usize = 256;
+
+/// A suite's cases in order, with their diagnostics in order.
+fn cases(list: &[Node], cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> Vec<Case> {
+    let decode = |part: &[Node], diags: &mut Diagnostics| {
+        part.iter()
+            .filter_map(|c| case(c, cx, diags))
+            .collect::<Vec<_>>()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if list.len() < PARALLEL_CASES || threads == 1 {
+        return decode(list, diags);
+    }
+    let mut parts = list.chunks(list.len().div_ceil(threads));
+    let first = parts.next().unwrap_or_default();
+    std::thread::scope(|scope| {
+        let rest: Vec<_> = parts
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut local = Diagnostics::default();
+                    (decode(part, &mut local), local)
+                })
+            })
+            .collect();
+        let mut all = decode(first, diags);
+        for part in rest {
+            match part.join() {
+                Ok((cases, local)) => {
+                    all.extend(cases);
+                    diags.extend(local);
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        all
+    })
+}
+
 pub fn suite(
     root: &Node,
     file: &str,
@@ -184,12 +223,7 @@ pub fn suite(
         .unwrap_or_default();
     let cases = f
         .required("cases", root, diags)
-        .map(|n| {
-            decode::list(n, "cases", diags)
-                .iter()
-                .filter_map(|c| case(c, cx, diags))
-                .collect::<Vec<_>>()
-        })
+        .map(|n| cases(decode::list(n, "cases", diags), cx, diags))
         .map(tight)
         .unwrap_or_default();
     f.finish(diags);
@@ -526,4 +560,43 @@ fn capture(name: String, node: &Node, diags: &mut Diagnostics) -> Option<Capture
         secret: secret.unwrap_or(default_secret),
         loc: node.loc.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::SourceFile;
+    use crate::schemas::SchemaRegistry;
+
+    /// A long suite is decoded in parts side by side: its cases and their
+    /// problems still come in the order of the file.
+    #[test]
+    fn a_long_suite_keeps_the_order_of_its_cases_and_problems() {
+        let n = PARALLEL_CASES * 2 + 7;
+        let mut text = String::from(
+            "suite: long\ndomain: eid\ntitle: Long\nspec: { name: s, version: \"1\", url: https://s.example }\ncases:\n",
+        );
+        for i in 0..n {
+            // Every hundredth case has a check of an unknown kind.
+            let kind = if i % 100 == 0 { "stat" } else { "status" };
+            text.push_str(&format!(
+                "  - id: c-{i}\n    title: Case {i}\n    steps:\n      - request: {{ url: \"https://x.example/{i}\" }}\n        checks:\n          - {kind}: 200\n"
+            ));
+        }
+        let node = crate::yaml::parse(&SourceFile::new("suites/long.yaml", text)).unwrap();
+        let mut diags = Diagnostics::default();
+        let schemas = SchemaRegistry::new(&[], &mut diags);
+        let cx = DecodeContext { schemas: &schemas };
+        let suite = suite(&node, "suites/long.yaml", &cx, &mut diags).unwrap();
+        let ids: Vec<_> = suite.cases.iter().map(|c| c.id.clone()).collect();
+        let all: Vec<_> = (0..n).map(|i| format!("c-{i}")).collect();
+        assert_eq!(ids, all);
+        let lines: Vec<u32> = diags
+            .0
+            .iter()
+            .filter_map(|d| d.loc.as_ref().map(|l| l.line))
+            .collect();
+        assert_eq!(lines.len(), n.div_ceil(100), "{:?}", diags.0);
+        assert!(lines.windows(2).all(|w| w[0] < w[1]), "{lines:?}");
+    }
 }
