@@ -277,7 +277,7 @@ impl Project {
         // and kept in the order they were read.
         let decode_file = |(rel, src): &(String, SourceFile)| {
             let mut local = Diagnostics::default();
-            let (mut catalogue, mut suite, mut tree) = (None, None, None);
+            let (mut catalogue, mut suite) = (None, None);
             match crate::yaml::parse(src) {
                 Err(d) => local.push(d),
                 Ok(node) => {
@@ -286,10 +286,9 @@ impl Project {
                     } else {
                         suite = load::suite(&node, &src.name, &cx, &mut local);
                     }
-                    tree = Some(node);
                 }
             }
-            (catalogue, suite, quote_all(local, src), tree)
+            (catalogue, suite, quote_all(local, src))
         };
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
@@ -319,16 +318,11 @@ impl Project {
         });
         let mut catalogues = Vec::new();
         let mut suites = Vec::new();
-        let mut trees = Vec::new();
-        for (catalogue, suite, local, tree) in decoded {
+        for (catalogue, suite, local) in decoded {
             catalogues.extend(catalogue);
             suites.extend(suite);
             diags.extend(local);
-            trees.extend(tree);
         }
-        // A large suite's tree is many small allocations: freeing them is
-        // left to a thread of its own, beside the rest of the run.
-        std::thread::spawn(move || drop(trees));
         let mut profiles = BTreeMap::new();
         for (_, src) in &profile_files {
             let mut local = Diagnostics::default();

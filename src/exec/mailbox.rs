@@ -30,6 +30,8 @@ pub struct Mailbox<T> {
 struct State<T> {
     items: Vec<T>,
     closed: bool,
+    /// The receiver stopped for good (it panicked): nobody will take more.
+    hung_up: bool,
 }
 
 impl<T> Default for Mailbox<T> {
@@ -38,6 +40,7 @@ impl<T> Default for Mailbox<T> {
             state: Mutex::new(State {
                 items: Vec::new(),
                 closed: false,
+                hung_up: false,
             }),
             receiver: OnceLock::new(),
         }
@@ -49,9 +52,16 @@ impl<T> Mailbox<T> {
         self.lock().items.push(item);
     }
 
-    /// Items sent and not yet received.
-    pub fn backlog(&self) -> usize {
-        self.lock().items.len()
+    /// Whether more than `limit` items wait for a receiver that is still there.
+    pub fn behind(&self, limit: usize) -> bool {
+        let state = self.lock();
+        state.items.len() > limit && !state.hung_up
+    }
+
+    /// The receiver's promise to say when it stops for good: dropping the
+    /// guard (also while unwinding) tells the senders not to wait for it.
+    pub fn receiving(&self) -> Receiving<'_, T> {
+        Receiving(self)
     }
 
     /// No more items: the receiver drains what is there and stops.
@@ -97,6 +107,14 @@ impl<T> Mailbox<T> {
     }
 }
 
+pub struct Receiving<'a, T>(&'a Mailbox<T>);
+
+impl<T> Drop for Receiving<'_, T> {
+    fn drop(&mut self) {
+        self.0.lock().hung_up = true;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +141,22 @@ mod tests {
             receiver.join().unwrap()
         });
         assert_eq!(received, (0..10_000).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn senders_stop_waiting_for_a_receiver_that_panicked() {
+        let mailbox = Mailbox::default();
+        (0..10).for_each(|i| mailbox.send(i));
+        assert!(mailbox.behind(5));
+        let stopped = std::thread::scope(|s| {
+            s.spawn(|| {
+                let _receiving = mailbox.receiving();
+                panic!("a listener broke");
+            })
+            .join()
+        });
+        assert!(stopped.is_err());
+        assert!(!mailbox.behind(5));
     }
 
     #[test]

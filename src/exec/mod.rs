@@ -166,7 +166,7 @@ pub fn execute(
                     None => {
                         // Answers wait in memory until judged: when judging
                         // falls behind, the requests wait for it.
-                        while mailbox.backlog() >= MAX_BACKLOG {
+                        while mailbox.behind(MAX_BACKLOG) {
                             tokio::time::sleep(std::time::Duration::from_millis(1)).await;
                         }
                         mailbox.send(Handoff::Started { at });
@@ -198,6 +198,7 @@ fn judge_all(
     today: NaiveDate,
     listener: &mut (dyn FnMut(Event) + Send),
 ) {
+    let _receiving = mailbox.receiving();
     let mut batch = Vec::new();
     while mailbox.receive(&mut batch) {
         for handoff in batch.drain(..) {
