@@ -88,7 +88,7 @@ impl Drop for Batch {
 
 /// Every report file of a run into `dir`: the JSON reports first (the source
 /// of truth), then the formats rendered from them.
-pub fn write_reports<R: CaseSource>(
+pub fn write_reports<R: CaseSource + Sync>(
     dir: &Path,
     reports: &[R],
     run: &RunReport,
@@ -98,23 +98,37 @@ pub fn write_reports<R: CaseSource>(
 
 /// [`write_reports`], and with a `signer` a `<report>.sig` beside each JSON
 /// report (`<cc>.json.sig`, `run.json.sig`): see [`super::sign`].
-pub fn write_reports_signed<R: CaseSource>(
+pub fn write_reports_signed<R: CaseSource + Sync>(
     dir: &Path,
     reports: &[R],
     run: &RunReport,
     signer: Option<&Signer>,
 ) -> std::io::Result<()> {
-    let mut batch = Batch::default();
-    add_json_signed(&mut batch, dir, reports, run, signer)?;
-    for r in reports {
-        for format in Format::RENDERED {
-            add_country_files(&mut batch, dir, r, format)?;
-        }
-    }
-    let views: Vec<&CountryReport> = reports.iter().map(CaseSource::report).collect();
-    batch.add(&dir.join("summary.md"), |w| {
-        w.write_all(markdown::run_summary(run, &views).as_bytes())
-    })?;
+    // The JSON reports and the formats rendered from the same reports are
+    // written side by side; they are renamed into place JSON first.
+    let (json, rendered) = std::thread::scope(|s| {
+        let rendered = s.spawn(|| {
+            let mut batch = Batch::default();
+            for r in reports {
+                for format in Format::RENDERED {
+                    add_country_files(&mut batch, dir, r, format)?;
+                }
+            }
+            let views: Vec<&CountryReport> = reports.iter().map(CaseSource::report).collect();
+            batch.add(&dir.join("summary.md"), |w| {
+                w.write_all(markdown::run_summary(run, &views).as_bytes())
+            })?;
+            Ok(batch)
+        });
+        let mut json = Batch::default();
+        let written = add_json_signed(&mut json, dir, reports, run, signer).map(|()| json);
+        let rendered = rendered
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("rendering the reports failed")));
+        (written, rendered)
+    });
+    let mut batch = json?;
+    batch.files.extend(std::mem::take(&mut rendered?.files));
     batch.commit()
 }
 
