@@ -68,7 +68,7 @@ impl Batch {
         let mut result = Ok(());
         for (tmp, path) in &files {
             if result.is_ok() {
-                result = std::fs::rename(tmp, path);
+                result = replace(tmp, path);
             }
             if result.is_err() {
                 let _ = std::fs::remove_file(tmp);
@@ -76,6 +76,24 @@ impl Batch {
         }
         result
     }
+}
+
+/// Put the file `tmp` in `path`'s place, atomically: a reader finds the old
+/// file or the new one. On Linux an existing report is swapped with the new
+/// one and then removed, rather than renamed over: ext4 writes out at once a
+/// file that is renamed over another, which for a large report took three
+/// times as long as the swap and the removal together.
+fn replace(tmp: &Path, path: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        // A file system without the swap says so; the plain rename follows.
+        if renameat_with(CWD, tmp, CWD, path, RenameFlags::EXCHANGE).is_ok() {
+            // `tmp` now holds the old report.
+            return std::fs::remove_file(tmp);
+        }
+    }
+    std::fs::rename(tmp, path)
 }
 
 impl Drop for Batch {
@@ -301,6 +319,29 @@ mod tests {
     /// The JSON report written around streamed cases is byte for byte what
     /// serde writes for the whole report: `conform report`, `merge` and a
     /// run agree, whatever holds the cases.
+    /// A report written over an older one replaces it whole and leaves no
+    /// temporary file; a folder in a report's place is refused, untouched.
+    #[test]
+    fn a_report_replaces_the_old_one_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("xx.json");
+        atomic_write(&path, b"old").unwrap();
+        atomic_write(&path, b"new report").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new report");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["xx.json"]);
+
+        let folder = dir.path().join("yy.json");
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(folder.join("keep"), b"k").unwrap();
+        assert!(atomic_write(&folder, b"report").is_err());
+        assert_eq!(std::fs::read(folder.join("keep")).unwrap(), b"k");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
     #[test]
     fn the_streamed_json_report_is_serdes_bytes() {
         let mut report = sample();
