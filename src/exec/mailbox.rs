@@ -103,6 +103,12 @@ impl<T> Mailbox<T> {
         }
     }
 
+    /// The sender's promise to close: dropping the guard (also while
+    /// unwinding) closes the mailbox, so the receiver never waits forever.
+    pub fn closing(&self) -> Closing<'_, T> {
+        Closing(self)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State<T>> {
         // A panic elsewhere while holding the lock leaves the items intact.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -110,6 +116,14 @@ impl<T> Mailbox<T> {
 }
 
 pub struct Receiving<'a, T>(&'a Mailbox<T>);
+
+pub struct Closing<'a, T>(&'a Mailbox<T>);
+
+impl<T> Drop for Closing<'_, T> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
 
 impl<T> Drop for Receiving<'_, T> {
     fn drop(&mut self) {
@@ -159,6 +173,29 @@ mod tests {
         });
         assert!(stopped.is_err());
         assert!(!mailbox.behind(5));
+    }
+
+    #[test]
+    fn a_sender_that_panics_still_closes_the_mailbox() {
+        let mailbox = Mailbox::default();
+        let drained = std::thread::scope(|s| {
+            let receiver = s.spawn(|| {
+                let mut batch = Vec::new();
+                let mut n = 0;
+                while mailbox.receive(&mut batch) {
+                    n += batch.drain(..).count();
+                }
+                n
+            });
+            let sender = s.spawn(|| {
+                let _closing = mailbox.closing();
+                mailbox.send(1);
+                panic!("the request path broke");
+            });
+            assert!(sender.join().is_err());
+            receiver.join().unwrap()
+        });
+        assert_eq!(drained, 1);
     }
 
     #[test]

@@ -178,9 +178,10 @@ pub fn execute(
             }
         }))
         .buffer_unordered(opts.jobs.max(1));
+        let closing = mailbox.closing();
         let interrupted = runtime.block_on(run_until_signal(tasks));
         mailbox.send(Handoff::Event(Event::RunFinished { interrupted }));
-        mailbox.close();
+        drop(closing);
         match judging.join() {
             Ok(()) => Ok(interrupted),
             Err(_) => Err("the thread that judges the answers stopped".to_string()),
