@@ -18,6 +18,7 @@ pub mod display;
 pub mod exchange;
 pub mod exec;
 pub mod ident;
+pub mod parallel;
 pub mod plan;
 pub mod profile;
 pub mod project;

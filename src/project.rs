@@ -290,32 +290,11 @@ impl Project {
             }
             (catalogue, suite, quote_all(local, src))
         };
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .min(suite_files.len().max(1));
-        let chunk = suite_files.len().div_ceil(threads).max(1);
-        let decoded: Vec<_> = std::thread::scope(|scope| {
-            let workers: Vec<_> = suite_files
-                .chunks(chunk)
-                .skip(1)
-                .map(|files| scope.spawn(move || files.iter().map(decode_file).collect::<Vec<_>>()))
-                .collect();
-            let mut all: Vec<_> = suite_files
-                .chunks(chunk)
-                .next()
-                .unwrap_or_default()
-                .iter()
-                .map(decode_file)
-                .collect();
-            for w in workers {
-                match w.join() {
-                    Ok(part) => all.extend(part),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
-            }
-            all
-        });
+        let decoded = crate::parallel::in_parts(&suite_files, 1, |files| {
+            files.iter().map(decode_file).collect::<Vec<_>>()
+        })
+        .into_iter()
+        .flatten();
         let mut catalogues = Vec::new();
         let mut suites = Vec::new();
         for (catalogue, suite, local) in decoded {

@@ -159,16 +159,35 @@ pub fn judge(
         })
         .collect();
     CaseRecord {
+        item: item.cloned(),
+        duration_ms: run.duration_ms,
+        steps,
+        ..record(case, id)
+    }
+}
+
+/// The record of a case that does not apply here, and why.
+pub fn not_applicable(case: &Case, id: &str, reason: &str) -> CaseRecord {
+    CaseRecord {
+        verdict: Verdict::NotApplicable,
+        reason: Some(reason.to_string()),
+        ..record(case, id)
+    }
+}
+
+/// What a case's record says of the case itself; no steps yet, ungraded.
+fn record(case: &Case, id: &str) -> CaseRecord {
+    CaseRecord {
         id: id.to_string(),
         title: case.title.clone(),
         tags: case.tags.clone(),
         requirements: case.requirements.iter().map(|(r, _)| r.clone()).collect(),
         verdict: Verdict::Pass,
         reason: None,
-        item: item.cloned(),
+        item: None,
         location: case.loc.to_string(),
-        duration_ms: run.duration_ms,
-        steps,
+        duration_ms: 0,
+        steps: Vec::new(),
     }
 }
 

@@ -22,7 +22,7 @@ use futures::StreamExt;
 use crate::plan::Plan;
 use crate::profile::{EffectiveProfile, Limits};
 use crate::project::Project;
-use crate::report::model::{CaseRecord, Verdict};
+use crate::report::model::CaseRecord;
 use crate::schemas::SchemaRegistry;
 use crate::verdict::{Waivers, grade_case};
 
@@ -235,20 +235,14 @@ fn judge(
             let run = &plan.countries[ci].suites[si].cases[k];
             let suite = &project.suites[run.suite];
             let case = &suite.cases[run.case];
+            // Only a case that does not apply skips the request path.
             let mut record = match exchanged {
                 Some(e) => case::judge(country, case, &run.id, run.item.as_ref(), e),
-                None => CaseRecord {
-                    id: run.id.clone(),
-                    title: case.title.clone(),
-                    tags: case.tags.clone(),
-                    requirements: case.requirements.iter().map(|(r, _)| r.clone()).collect(),
-                    verdict: Verdict::NotApplicable,
-                    reason: run.not_applicable.clone(),
-                    item: None,
-                    location: case.loc.to_string(),
-                    duration_ms: 0,
-                    steps: Vec::new(),
-                },
+                None => case::not_applicable(
+                    case,
+                    &run.id,
+                    run.not_applicable.as_deref().unwrap_or_default(),
+                ),
             };
             let waivers = Waivers {
                 list: &country.profile.waivers,

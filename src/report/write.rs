@@ -62,6 +62,11 @@ impl Batch {
         Ok(())
     }
 
+    /// `other`'s files, to be renamed after this batch's own.
+    pub fn append(&mut self, mut other: Batch) {
+        self.files.append(&mut other.files);
+    }
+
     /// Rename every file into place, in order.
     pub fn commit(mut self) -> std::io::Result<()> {
         let files = std::mem::take(&mut self.files);
@@ -146,7 +151,7 @@ pub fn write_reports_signed<R: CaseSource + Sync>(
         (written, rendered)
     });
     let mut batch = json?;
-    batch.files.extend(std::mem::take(&mut rendered?.files));
+    batch.append(rendered?);
     batch.commit()
 }
 

@@ -145,43 +145,26 @@ fn source_ref(node: &Node, diags: &mut Diagnostics) -> Option<SourceRef> {
 }
 
 /// A suite file.
-/// Suites this long have their cases decoded side by side, one part per core.
-const PARALLEL_CASES: usize = 256;
+/// A long suite's cases are decoded in parts side by side, each part at
+/// least this long.
+const CASES_PER_PART: usize = 128;
 
 /// A suite's cases in order, with their diagnostics in order.
 fn cases(list: &[Node], cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> Vec<Case> {
-    let decode = |part: &[Node], diags: &mut Diagnostics| {
-        part.iter()
-            .filter_map(|c| case(c, cx, diags))
-            .collect::<Vec<_>>()
-    };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if list.len() < PARALLEL_CASES || threads == 1 {
-        return decode(list, diags);
-    }
-    let mut parts = list.chunks(list.len().div_ceil(threads));
-    let first = parts.next().unwrap_or_default();
-    std::thread::scope(|scope| {
-        let rest: Vec<_> = parts
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut local = Diagnostics::default();
-                    (decode(part, &mut local), local)
-                })
-            })
+    let parts = crate::parallel::in_parts(list, CASES_PER_PART, |part| {
+        let mut local = Diagnostics::default();
+        let cases: Vec<_> = part
+            .iter()
+            .filter_map(|c| case(c, cx, &mut local))
             .collect();
-        let mut all = decode(first, diags);
-        for part in rest {
-            match part.join() {
-                Ok((cases, local)) => {
-                    all.extend(cases);
-                    diags.extend(local);
-                }
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        all
-    })
+        (cases, local)
+    });
+    let mut all = Vec::new();
+    for (cases, local) in parts {
+        all.extend(cases);
+        diags.extend(local);
+    }
+    all
 }
 
 pub fn suite(
@@ -572,7 +555,7 @@ mod tests {
     /// problems still come in the order of the file.
     #[test]
     fn a_long_suite_keeps_the_order_of_its_cases_and_problems() {
-        let n = PARALLEL_CASES * 2 + 7;
+        let n = CASES_PER_PART * 4 + 7;
         let mut text = String::from(
             "suite: long\ndomain: eid\ntitle: Long\nspec: { name: s, version: \"1\", url: https://s.example }\ncases:\n",
         );
