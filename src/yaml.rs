@@ -8,6 +8,7 @@
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Loc, SourceFile};
 
@@ -95,31 +96,224 @@ impl Node {
 /// Parse one YAML document. Errors are final: a file that does not parse
 /// cannot be decoded further.
 pub fn parse(source: &SourceFile) -> Result<Node, Diagnostic> {
-    let at = |line: usize, col: usize| Loc {
-        file: source.name.clone(),
-        line: line as u32,
-        col: col as u32 + 1,
-    };
     if source.text.len() > MAX_FILE_BYTES {
         return Err(Diagnostic::new(format!(
             "file is {} bytes, larger than the {} bytes accepted",
             source.text.len(),
             MAX_FILE_BYTES
         ))
-        .at(&at(1, 0)));
+        .at(&Loc {
+            file: source.name.clone(),
+            line: 1,
+            col: 1,
+        }));
     }
     let widths = Widths::of(&source.text);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let parts = cores.min(source.text.len() / PART_BYTES);
+    if parts > 1
+        && let Some(node) = parse_in_parts(source, &widths, parts)
+    {
+        return Ok(node);
+    }
+    let whole = Part {
+        text: &source.text,
+        lines_before: 0,
+        depth_before: 0,
+    };
+    parse_part(source, &widths, &whole).map(|(node, _)| node)
+}
+
+/// Files at least twice this long are parsed in parts side by side, where
+/// their shape allows it (see [`cut_points`]).
+const PART_BYTES: usize = 64 * 1024;
+
+/// A stretch of a file parsed as a document of its own.
+struct Part<'a> {
+    text: &'a str,
+    /// Lines of the file before this part, to give positions in the file.
+    lines_before: usize,
+    /// Collections the part sits in within the file, to bound nesting alike.
+    depth_before: usize,
+}
+
+/// A file whose last top-level key holds a block sequence (a suite's
+/// `cases:`) parsed in about `parts` parts side by side: the head with the first items,
+/// then runs of items, each parsed as a sequence of its own and appended.
+///
+/// Nothing here decides what the file means. Any part that does not parse
+/// cleanly on its own (a quoted scalar or flow collection cut in two, an
+/// alias to an anchor of another part, too many nodes) gives `None`, and the
+/// file is parsed whole, so that a file gives the same tree, or the same
+/// first error, either way.
+fn parse_in_parts(source: &SourceFile, widths: &Widths, parts: usize) -> Option<Node> {
+    let cuts = cut_points(&source.text, parts)?;
+    let mut parts = Vec::with_capacity(cuts.len() + 1);
+    let mut from = (0, 0);
+    for &(at, line) in cuts.iter().chain([(source.text.len(), 0)].iter()) {
+        parts.push(Part {
+            text: &source.text[from.0..at],
+            lines_before: from.1,
+            depth_before: if from.0 == 0 { 0 } else { 1 },
+        });
+        from = (at, line);
+    }
+    let parsed = crate::parallel::in_parts(&parts, 1, |mine| {
+        mine.iter()
+            .map(|part| parse_part(source, widths, part).ok())
+            .collect::<Vec<_>>()
+    });
+    let mut parsed = parsed.into_iter().flatten();
+    let (mut root, mut nodes) = parsed.next()??;
+    let Value::Map(entries) = &mut root.value else {
+        return None;
+    };
+    let Value::Seq(items) = &mut entries.last_mut()?.1.value else {
+        return None;
+    };
+    for part in parsed {
+        let (
+            Node {
+                value: Value::Seq(more),
+                ..
+            },
+            count,
+        ) = part?
+        else {
+            return None;
+        };
+        items.extend(more);
+        // The part's own sequence node is the one already counted.
+        nodes += count - 1;
+    }
+    (nodes <= MAX_NODES).then_some(root)
+}
+
+/// Where a file can be cut into about `parts` parts: the starts (byte
+/// offset, 0-based line) of items of the block sequence held by the last
+/// top-level key, each part after the first beginning with an item.
+///
+/// Only a plain shape is cut: the last top-level key is a bare `key:` with
+/// its sequence on the lines below, running to the end of the file; every
+/// line at the sequence's indentation starts an item, and none is less
+/// indented. No directives or document markers, and no block scalar that
+/// keeps its trailing blank lines (`|+`): a part ends where such a scalar
+/// may, and the parser's reading of what it keeps there is not worth a bet.
+fn cut_points(text: &str, parts: usize) -> Option<Vec<(usize, usize)>> {
+    // The item starts of the sequence under the latest top-level key, while
+    // that key's value still has the plain shape.
+    let mut items: Vec<(usize, usize)> = Vec::new();
+    let mut indent: Option<usize> = None;
+    let mut plain = false;
+    let mut offset = 0;
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let start = offset;
+        offset += line.len();
+        let body = line.trim_end_matches(['\n', '\r']);
+        if body.starts_with(['%']) || body.starts_with("---") || body.starts_with("...") {
+            return None;
+        }
+        let content = body.trim_start_matches(' ');
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let at = body.len() - content.len();
+        let item = content == "-" || content.starts_with("- ");
+        if at == 0 && !item {
+            plain = bare_key(content);
+            items.clear();
+            indent = None;
+            continue;
+        }
+        if !plain {
+            continue;
+        }
+        if keeps_trailing_lines(content) {
+            plain = false;
+            continue;
+        }
+        match indent {
+            None if item => indent = Some(at),
+            Some(i) if at == i && item => items.push((start, index)),
+            Some(i) if at > i => {}
+            _ => plain = false,
+        }
+    }
+    if !plain || items.is_empty() {
+        return None;
+    }
+    let mut cuts = Vec::with_capacity(parts - 1);
+    let mut next = items.iter().peekable();
+    for k in 1..parts {
+        let target = text.len() * k / parts;
+        while next.next_if(|(at, _)| *at < target).is_some() {}
+        cuts.extend(next.next());
+    }
+    (!cuts.is_empty()).then_some(cuts)
+}
+
+/// A top-level line that is only a plain key and its colon (and perhaps a
+/// comment), so that its value is on the lines below.
+fn bare_key(content: &str) -> bool {
+    let content = content
+        .split_once(" #")
+        .map_or(content, |(before, _)| before)
+        .trim_end();
+    content.strip_suffix(':').is_some_and(|key| {
+        key.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    })
+}
+
+/// Whether a line may open a block scalar that keeps its trailing line
+/// breaks (`|+`, `>2+`, `|+2`); a false alarm only means a file is parsed whole.
+fn keeps_trailing_lines(content: &str) -> bool {
+    let bytes = content.as_bytes();
+    bytes.iter().enumerate().any(|(i, b)| {
+        matches!(b, b'|' | b'>') && {
+            let rest = &bytes[i + 1..];
+            match rest {
+                [d, b'+', ..] if d.is_ascii_digit() => true,
+                [first, ..] => *first == b'+',
+                [] => false,
+            }
+        }
+    })
+}
+
+/// One document from a part of a file, and how many nodes it holds.
+fn parse_part(
+    source: &SourceFile,
+    widths: &Widths,
+    part: &Part<'_>,
+) -> Result<(Node, usize), Diagnostic> {
+    // Each part's positions share a name of their own: parts built side by
+    // side then count references on separate cache lines.
+    let name: Arc<str> = if part.lines_before == 0 {
+        source.name.clone()
+    } else {
+        Arc::from(&*source.name)
+    };
+    let at = |line: usize, col: usize| Loc {
+        file: name.clone(),
+        line: line as u32,
+        col: col as u32 + 1,
+    };
     let mut builder = Builder {
         stack: Vec::new(),
         anchors: HashMap::new(),
         nodes: 0,
         root: None,
         documents: 0,
+        depth_before: part.depth_before,
     };
-    for event in Parser::new_from_str(&source.text) {
+    for event in Parser::new_from_str(part.text) {
         let (event, span) = event.map_err(|e| {
             // The parser may mark the end of input past the last line: clamp to the text.
-            let (line, mut col) = widths.clamp(e.marker().line(), e.marker().col());
+            let (line, mut col) =
+                widths.clamp(part.lines_before + e.marker().line(), e.marker().col());
             let info = e.info();
             if info.contains("tab") {
                 // The parser marks the character after the tab: point at the tab.
@@ -144,15 +338,17 @@ pub fn parse(source: &SourceFile) -> Result<Node, Diagnostic> {
         })?;
         builder
             .event(event, {
-                let (line, col) = widths.clamp(span.start.line(), span.start.col());
+                let (line, col) =
+                    widths.clamp(part.lines_before + span.start.line(), span.start.col());
                 at(line, col)
             })
             .map_err(|d| d.quote(source))?;
     }
-    Ok(builder.root.unwrap_or(Node {
+    let root = builder.root.unwrap_or(Node {
         value: Value::Null,
         loc: at(1, 0),
-    }))
+    });
+    Ok((root, builder.nodes))
 }
 
 /// The width in characters of every line of a text, to keep parser
@@ -196,6 +392,8 @@ struct Builder {
     nodes: usize,
     root: Option<Node>,
     documents: usize,
+    /// Collections around the part being built, counted towards [`MAX_DEPTH`].
+    depth_before: usize,
 }
 
 impl Builder {
@@ -308,7 +506,7 @@ impl Builder {
     }
 
     fn open(&mut self, open: Open) -> Result<(), Diagnostic> {
-        if self.stack.len() >= MAX_DEPTH {
+        if self.depth_before + self.stack.len() >= MAX_DEPTH {
             let loc = match &open {
                 Open::Seq { loc, .. } | Open::Map { loc, .. } => loc.clone(),
             };
@@ -532,5 +730,197 @@ mod tests {
         assert!(matches!(resolve_plain("1.2.3"), Value::Str(_)));
         assert!(matches!(resolve_plain("2xx"), Value::Str(_)));
         assert!(matches!(resolve_plain("~"), Value::Null));
+    }
+
+    /// The whole parse and the parse in `k` parts of a text, as debug text
+    /// (positions included) to compare.
+    fn both_ways(text: &str, k: usize) -> (Result<String, String>, Option<String>) {
+        let source = SourceFile::new("t.yaml", text);
+        let widths = Widths::of(text);
+        let whole = Part {
+            text,
+            lines_before: 0,
+            depth_before: 0,
+        };
+        let whole = parse_part(&source, &widths, &whole)
+            .map(|(node, _)| format!("{node:?}"))
+            .map_err(|d| d.message);
+        let parts = parse_in_parts(&source, &widths, k).map(|node| format!("{node:?}"));
+        (whole, parts)
+    }
+
+    fn suite_like(items: usize) -> String {
+        let mut text = String::from("# a suite\nsuite: s\nvars:\n  x: 1\ncases:\n");
+        for i in 0..items {
+            text.push_str(&format!(
+                "  - id: c{i}\n    request:\n      path: /services/{i}.json\n    expect:\n      status: 200\n      body: |\n        line\n\n        more\n\n"
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn a_suite_parsed_in_parts_is_the_suite_parsed_whole() {
+        let text = suite_like(40);
+        for k in 2..=5 {
+            let (whole, parts) = both_ways(&text, k);
+            assert_eq!(
+                parts.expect("this shape is cut"),
+                whole.unwrap(),
+                "{k} parts"
+            );
+        }
+    }
+
+    #[test]
+    fn shapes_a_cut_could_change_are_parsed_whole() {
+        let head = "suite: s\ncases:\n  - a\n";
+        for (why, rest) in [
+            (
+                "a quoted scalar across a cut",
+                "  - \"b\n  - c\"\n  - d\n  - e\n",
+            ),
+            (
+                "a flow collection across a cut",
+                "  - [b,\n  - c]\n  - d\n  - e\n",
+            ),
+            (
+                "an alias to an earlier part",
+                "  - &x b\n  - c\n  - d\n  - *x\n",
+            ),
+            ("kept trailing lines", "  - |+\n    b\n\n  - c\n  - d\n"),
+            (
+                "a key after the sequence",
+                "  - b\n  - c\n  - d\nafter: 1\n",
+            ),
+            ("a second document", "  - b\n  - c\n---\n- d\n"),
+            ("a less indented line", "  - b\n - c\n  - d\n"),
+        ] {
+            // Some cut lands on the shape and steps aside; cuts elsewhere
+            // must agree with the whole parse.
+            let text = format!("{head}{rest}");
+            let mut stepped_aside = false;
+            for k in 2..=4 {
+                let (whole, parts) = both_ways(&text, k);
+                match parts {
+                    None => stepped_aside = true,
+                    Some(parts) => assert_eq!(Ok(parts), whole, "{why}, {k} parts"),
+                }
+            }
+            assert!(stepped_aside, "{why}");
+        }
+        for flow in [
+            "suite: s\ncases: [a,\n  b, c, d]\n",
+            "%YAML 1.2\n---\ncases:\n  - a\n  - b\n",
+        ] {
+            assert_eq!(both_ways(flow, 2).1, None, "{flow:?}");
+        }
+    }
+
+    #[test]
+    fn errors_in_a_part_are_the_whole_files_errors() {
+        // The part fails, the file is parsed whole, and the error points
+        // where it would have anyway.
+        let text = suite_like(10) + "  - id: x\n    a: 1\n    a: 2\n";
+        let err = load(&text).unwrap_err();
+        assert!(err.message.contains("duplicate key `a`"), "{}", err.message);
+        assert_eq!(err.loc.unwrap().line as usize, text.lines().count());
+        let (whole, parts) = both_ways(&text, 3);
+        assert!(whole.is_err() && parts.is_none());
+    }
+
+    #[test]
+    fn every_shipped_yaml_file_parses_the_same_in_parts() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut pending: Vec<_> = ["suites", "countries", "fixtures"]
+            .iter()
+            .map(|d| root.join(d))
+            .collect();
+        let mut seen = 0;
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                    let Ok(text) = std::fs::read_to_string(&path) else {
+                        continue;
+                    };
+                    seen += 1;
+                    for k in 2..=4 {
+                        let (whole, parts) = both_ways(&text, k);
+                        match (whole, parts) {
+                            (Ok(whole), Some(parts)) => {
+                                assert_eq!(parts, whole, "{}", path.display())
+                            }
+                            (Err(_), Some(_)) => {
+                                panic!("{} errs whole but not in parts", path.display())
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        assert!(seen > 20, "only {seen} YAML files found");
+    }
+
+    mod cut {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Items of a case list, in shapes a cut might get wrong: `{i}` is
+        /// the sequence's indentation, `{n}` a number.
+        const ITEMS: &[&str] = &[
+            "{i}- id: c{n}\n{i}  request: {path: /x/{n}}\n",
+            "{i}- plain\n{i}  continued {n}\n",
+            "{i}- body: |\n{i}    line {n}\n\n{i}    more\n\n",
+            "{i}- body: >-\n{i}    folded\n\n",
+            "{i}- body: |+\n{i}    kept\n\n",
+            "{i}- \"quoted\n{i}- across {n}\"\n",
+            "{i}- 'single\n\n{i}  quoted'\n",
+            "{i}- [a, {n},\n{i}- b]\n",
+            "{i}- {k: v,\n{i}   w: {n}}\n",
+            "{i}- &a{n} anchored\n",
+            "{i}- *a{n}\n",
+            "{i}- *a0\n",
+            "# column 0 comment\n",
+            "\n",
+            "{i}  # indented comment\n",
+            "{i}-\n{i}  - nested {n}\n",
+            "{i}- x: 1\n{i}  x: 2\n",
+            "{i}-\tx\n",
+            "{i}- ? complex\n{i}  : key\n",
+            "{i}- !!str {n}\n",
+            "{i}- \"unterminated\n",
+            "{i}- - a\n{i}  - b\n",
+        ];
+
+        fn item() -> impl Strategy<Value = (usize, u8)> {
+            (0..ITEMS.len(), 0u8..4)
+        }
+
+        proptest! {
+            #[test]
+            fn parts_agree_with_the_whole_or_step_aside(
+                indent in prop::sample::select(vec![0usize, 2, 4]),
+                items in prop::collection::vec(item(), 1..24),
+                trailing in prop::sample::select(vec!["", "after: 1\n", "# end\n", "  - last\n"]),
+                k in 2usize..6,
+            ) {
+                let pad = " ".repeat(indent);
+                let mut text = String::from("suite: s\ncases:\n");
+                for (which, n) in items {
+                    text.push_str(&ITEMS[which].replace("{i}", &pad).replace("{n}", &n.to_string()));
+                }
+                text.push_str(trailing);
+                let (whole, parts) = both_ways(&text, k);
+                match (whole, parts) {
+                    (Ok(whole), Some(parts)) => prop_assert_eq!(parts, whole, "{:?}", text),
+                    (Err(e), Some(_)) => prop_assert!(false, "{:?} errs whole ({}) but not in parts", text, e),
+                    _ => {}
+                }
+            }
+        }
     }
 }
