@@ -229,6 +229,14 @@ def markdown(path):
             targets.append((what, f"≤ {PEAK_MIB} MiB", f"{peak:.1f} MiB", verdict(peak <= PEAK_MIB)))
         else:
             targets.append((what, f"≤ {PEAK_MIB} MiB", "not measured", "—"))
+    signed = find(r, ("scale",), 10000, "conform-j1-signed")
+    if signed:
+        w(f"Signed (`--sign`), N=10,000, `--jobs 1`: {fmt_s(signed['median_wall_s'])}, "
+          f"peak memory {mib(signed['max_peak_rss_kib'])}.")
+        w("")
+        peak = signed["max_peak_rss_kib"] / 1024
+        targets.append(("N=10,000, conform `--jobs 1 --sign`, peak memory (reports written and signed)",
+                        f"≤ {PEAK_MIB} MiB", f"{peak:.1f} MiB", verdict(peak <= PEAK_MIB)))
     for lab, pts in series.items():
         d = dict(pts)
         what = f"time linear in N, conform `--jobs {lab[-1]}`"

@@ -117,12 +117,15 @@ set -- "$@" --bench floor "$FLOOR http://127.0.0.1:$PORT 1000"
 measure --group speed --n 1000 --runs "$RUNS" --warmup 1 "$@"
 
 echo "== scale: N=2000, 5000, 10000 (JSON, JUnit, HTML and Markdown reports written)"
+# At N=10,000 also a signed run: national teams sign their reports.
+"$CONFORM" keygen --out "$WORK/sign.pem" --force >/dev/null
 for n in 2000 5000 10000; do
   workload "$n"
   R="$WORK/n$n"
-  measure --group scale --n "$n" --runs "$SCALE_RUNS" --warmup 1 \
-    --bench conform-j1 "$(conform_run 1 "$R" "$R/out-j1")" \
-    --bench conform-j8 "$(conform_run 8 "$R" "$R/out-j8")"
+  set -- --bench conform-j1 "$(conform_run 1 "$R" "$R/out-j1")" \
+         --bench conform-j8 "$(conform_run 8 "$R" "$R/out-j8")"
+  [ "$n" = 10000 ] && set -- "$@" --bench conform-j1-signed "$(conform_run 1 "$R" "$R/out-signed") --sign $WORK/sign.pem"
+  measure --group scale --n "$n" --runs "$SCALE_RUNS" --warmup 1 "$@"
 done
 stop_nginx
 # The reports of the largest run hold every case.

@@ -19,18 +19,23 @@
 //!
 //! The signature is plain ed25519 (RFC 8032, not prehashed) over the report
 //! file's bytes exactly as written. `signed_file` and `signed_sha256` are
-//! informative: verification checks the signature itself. The fingerprint
+//! informative: verification checks the signature itself. Signing reads the
+//! written file in pieces (twice: ed25519 hashes the message twice), so a
+//! report of any size is signed in constant memory. The fingerprint
 //! can be recomputed with `openssl pkey -pubin -in KEY.pub -outform DER | sha256sum`.
 
+use std::cell::RefCell;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use ed25519_dalek::hazmat::{ExpandedSecretKey, raw_sign_byupdate};
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
-use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signature, SignatureError, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha512};
 
 use crate::project::hex;
 
@@ -128,19 +133,76 @@ impl Signer {
         &self.fingerprint
     }
 
-    /// The `.sig` file's bytes for a report file named `file_name` with these bytes.
-    pub fn sign(&self, file_name: &str, bytes: &[u8]) -> Vec<u8> {
+    /// The `.sig` file's bytes for the report file at `path`, to be named
+    /// `file_name`. The file is read in pieces, never held whole.
+    pub fn sign_file(&self, file_name: &str, path: &Path) -> std::io::Result<Vec<u8>> {
+        // Both of ed25519's passes also take the file's SHA-256: equal digests
+        // show that both read the same bytes.
+        let digests = RefCell::new(Vec::with_capacity(2));
+        let failure = RefCell::new(None);
+        let expanded = ExpandedSecretKey::from(self.key.as_bytes());
+        let signed = raw_sign_byupdate::<Sha512, _>(
+            &expanded,
+            |hasher| {
+                let mut sha256 = Sha256::new();
+                let read = each_piece(path, |piece| {
+                    hasher.update(piece);
+                    sha256.update(piece);
+                });
+                match read {
+                    Ok(()) => {
+                        digests.borrow_mut().push(sha256.finalize());
+                        Ok(())
+                    }
+                    Err(e) => {
+                        failure.borrow_mut().get_or_insert(e);
+                        Err(SignatureError::new())
+                    }
+                }
+            },
+            &self.key.verifying_key(),
+        );
+        if let Some(e) = failure.into_inner() {
+            return Err(e);
+        }
+        let digests = digests.into_inner();
+        let (Ok(signature), [first, second]) = (signed, digests.as_slice()) else {
+            return Err(std::io::Error::other(format!("cannot sign {file_name}")));
+        };
+        if first != second {
+            return Err(std::io::Error::other(format!(
+                "{file_name} changed while it was being signed"
+            )));
+        }
+        Ok(self.signature_file(file_name, first, &signature))
+    }
+
+    fn signature_file(&self, file_name: &str, sha256: &[u8], signature: &Signature) -> Vec<u8> {
         let sig = SignatureFile {
             format: SIGNATURE_FORMAT.into(),
             algorithm: ALGORITHM.into(),
             key_fingerprint: self.fingerprint.clone(),
             signed_file: file_name.into(),
-            signed_sha256: hex(&Sha256::digest(bytes)),
-            signature: STANDARD.encode(self.key.sign(bytes).to_bytes()),
+            signed_sha256: hex(sha256),
+            signature: STANDARD.encode(signature.to_bytes()),
         };
         let mut out = serde_json::to_vec_pretty(&sig).unwrap_or_default();
         out.push(b'\n');
         out
+    }
+}
+
+/// Hand a file to `each` in pieces of 256 KiB.
+fn each_piece(path: &Path, mut each: impl FnMut(&[u8])) -> std::io::Result<()> {
+    let mut file = std::fs::File::open(path)?;
+    let mut buffer = vec![0; 256 * 1024];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => return Ok(()),
+            Ok(n) => each(&buffer[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
 }
 
@@ -275,7 +337,10 @@ mod tests {
     fn a_signature_holds_for_the_exact_bytes_and_key() {
         let (signer, public) = pair();
         let report = br#"{"format":"conform-report/1"}"#;
-        let sig = signer.sign("xx.json", report);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("xx.json");
+        std::fs::write(&path, report).unwrap();
+        let sig = signer.sign_file("xx.json", &path).unwrap();
         let file: SignatureFile = serde_json::from_slice(&sig).unwrap();
         assert_eq!(file.algorithm, "ed25519");
         assert!(file.key_fingerprint.starts_with("sha256:"));
@@ -291,5 +356,27 @@ mod tests {
         assert!(v.describe().contains(&file.key_fingerprint));
         assert_eq!(verify(report, None, &public), Verification::Unsigned);
         assert_eq!(verify(report, Some(b"{"), &public).status(), "malformed");
+    }
+
+    #[test]
+    fn a_file_signed_in_pieces_has_the_signature_of_its_whole_bytes() {
+        use ed25519_dalek::Signer as _;
+        let (signer, public) = pair();
+        // Several pieces and a short last one.
+        let report: Vec<u8> = (0..700_001u32).map(|i| (i * 7 % 251) as u8).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fi.json");
+        std::fs::write(&path, &report).unwrap();
+        let sig = signer.sign_file("fi.json", &path).unwrap();
+        let file: SignatureFile = serde_json::from_slice(&sig).unwrap();
+        // ed25519 is deterministic: the same key and bytes give the same signature.
+        let whole = signer.key.sign(&report);
+        assert_eq!(file.signature, STANDARD.encode(whole.to_bytes()));
+        assert_eq!(file.signed_sha256, hex(&Sha256::digest(&report)));
+        assert_eq!(file.signed_file, "fi.json");
+        assert!(verify(&report, Some(&sig), &public).is_valid());
+
+        let missing = signer.sign_file("gone.json", &dir.path().join("gone.json"));
+        assert_eq!(missing.unwrap_err().kind(), std::io::ErrorKind::NotFound);
     }
 }

@@ -208,7 +208,7 @@ pub fn write_country_json(w: &mut dyn Write, source: &dyn CaseSource) -> std::io
 }
 
 /// Add a JSON report and, with a signer, its signature (over the bytes as
-/// written, read back from the temporary file); without one, remove a
+/// written, read back in pieces from the temporary file); without one, remove a
 /// signature left by an earlier run (it would not match the new bytes).
 fn add_signed(
     batch: &mut Batch,
@@ -222,13 +222,11 @@ fn add_signed(
     let sig = sig_path(&path);
     match signer {
         Some(s) => {
-            let written = batch
-                .files
-                .last()
-                .map(|(tmp, _)| std::fs::read(tmp))
-                .transpose()?
-                .unwrap_or_default();
-            let signature = s.sign(name, &written);
+            let written = batch.files.last().map(|(tmp, _)| tmp.clone());
+            let signature = written.map_or_else(
+                || Err(std::io::Error::other(format!("{name} was not written"))),
+                |tmp| s.sign_file(name, &tmp),
+            )?;
             batch.add(&sig, |w| w.write_all(&signature))
         }
         None => match std::fs::remove_file(&sig) {
