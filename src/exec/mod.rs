@@ -8,6 +8,7 @@
 //! and the events are told to the listener there, in order.
 
 mod case;
+mod cores;
 pub mod http;
 mod mailbox;
 pub mod record;
@@ -153,9 +154,12 @@ pub fn execute(
         cases: plan.case_count(),
     }));
     let countries = &countries;
+    let request_core = cores::current();
     std::thread::scope(|scope| {
-        let judging =
-            scope.spawn(|| judge_all(&mailbox, project, plan, countries, opts.today, listener));
+        let judging = scope.spawn(|| {
+            cores::avoid(request_core);
+            judge_all(&mailbox, project, plan, countries, opts.today, listener)
+        });
         let tasks = futures::stream::iter(work.into_iter().enumerate().map(|(position, at)| {
             let mailbox = &mailbox;
             async move {
