@@ -156,10 +156,14 @@ pub fn execute(
     let countries = &countries;
     let request_core = cores::current();
     std::thread::scope(|scope| {
-        let judging = scope.spawn(|| {
-            cores::avoid(request_core);
-            judge_all(&mailbox, project, plan, countries, opts.today, listener)
-        });
+        // Named, so that profiles and debuggers tell the two threads apart.
+        let judging = std::thread::Builder::new()
+            .name("judging".into())
+            .spawn_scoped(scope, || {
+                cores::avoid(request_core);
+                judge_all(&mailbox, project, plan, countries, opts.today, listener)
+            })
+            .map_err(|e| format!("cannot start the thread that judges the answers: {e}"))?;
         let tasks = futures::stream::iter(work.into_iter().enumerate().map(|(position, at)| {
             let mailbox = &mailbox;
             async move {
