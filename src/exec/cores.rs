@@ -3,7 +3,7 @@
 //! With few cores, the scheduler sometimes puts the judging thread on the
 //! request path's core. Each answer then waits for judged cases before it is
 //! read, and the exchanges no longer overlap with the judging: a sequential
-//! run against a server on the same machine took half as long again
+//! run against a server on the same machine took up to twice as long
 //! (`bench/notes.md`). So the judging thread leaves the request path's core
 //! to it, where the system allows (Linux); elsewhere nothing changes. The
 //! request path itself stays free to move, to follow the server.

@@ -140,6 +140,8 @@ impl Signer {
         // show that both read the same bytes.
         let digests = RefCell::new(Vec::with_capacity(2));
         let failure = RefCell::new(None);
+        // The expanded key and the verifying key come from the same signing
+        // key, which is what the `hazmat` signing needs to be safe.
         let expanded = ExpandedSecretKey::from(self.key.as_bytes());
         let signed = raw_sign_byupdate::<Sha512, _>(
             &expanded,
