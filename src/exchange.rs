@@ -10,7 +10,9 @@ use serde_json::Value;
 #[derive(Debug, Clone)]
 pub struct Request {
     pub method: String,
-    pub url: String,
+    /// Parsed once, when the request is built: the host gate, the secret
+    /// guard and the HTTP client all read it as it is.
+    pub url: url::Url,
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
     /// A secret went into this request (its headers, URL or body).

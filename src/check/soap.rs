@@ -330,7 +330,7 @@ mod tests {
         let check = decode(&node, &DecodeContext { schemas: &registry }, &mut d).unwrap();
         let request = Request {
             method: "POST".into(),
-            url: "https://ss.test/".into(),
+            url: "https://ss.test/".parse().unwrap(),
             headers: vec![],
             body: Some(request.as_bytes().to_vec()),
             carries_secret: false,

@@ -337,7 +337,7 @@ fn build_request(step: &Step, vars: &dyn Vars) -> Result<Request, String> {
     };
     Ok(Request {
         method: spec.method.clone(),
-        url: parsed.to_string(),
+        url: parsed,
         headers,
         body,
         carries_secret: secret,
@@ -442,10 +442,8 @@ async fn exchange(
         r.request = Some(record_request(request, redactor));
         r
     };
-    let host = url::Url::parse(&request.url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
-        .unwrap_or_default();
+    // A parsed URL's host is already lower-case (and ASCII, IDNA applied).
+    let host = request.url.host_str().unwrap_or_default().to_string();
     if request.carries_secret && !country.profile.hosts.contains(&host) {
         let why = format!(
             "refused: the request carries a secret and {host} is not a host of the {} profile; nothing was sent",
@@ -628,7 +626,7 @@ fn judge_step(
 fn record_request(r: &Request, redactor: &super::secrets::Redactor) -> RequestRecord {
     RequestRecord {
         method: r.method.clone(),
-        url: redactor.redact(&r.url),
+        url: redactor.redact(r.url.as_str()),
         headers: redactor.redact_headers(&r.headers),
         body: r.body.as_ref().map(|b| redactor.redact(&excerpt(b).0)),
     }

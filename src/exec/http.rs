@@ -300,7 +300,7 @@ pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-fn describe(e: &reqwest::Error, url: &str, connect_timeout: Duration) -> String {
+fn describe(e: &reqwest::Error, url: &url::Url, connect_timeout: Duration) -> String {
     let detail = chain(e);
     let lower = detail.to_ascii_lowercase();
     let at = host_port(url);
@@ -315,7 +315,7 @@ fn describe(e: &reqwest::Error, url: &str, connect_timeout: Duration) -> String 
         // Also after the handshake: in TLS 1.3 a server's verdict on the
         // client certificate arrives as an alert with the first answer.
         format!("TLS failure with {at}: {what} ({detail})")
-    } else if url.starts_with("https:") && lower.contains("connection was not ready") {
+    } else if url.scheme() == "https" && lower.contains("connection was not ready") {
         // TLS 1.3: the handshake ended, then the server hung up before the
         // request went out; its alert (if any) was lost with the connection.
         format!(
@@ -397,17 +397,12 @@ fn tls_fault(lower: &str) -> Option<&'static str> {
     }
 }
 
-fn host_port(url: &str) -> String {
-    url::Url::parse(url)
-        .ok()
-        .map(|u| {
-            format!(
-                "{}:{}",
-                u.host_str().unwrap_or("?"),
-                u.port_or_known_default().unwrap_or(0)
-            )
-        })
-        .unwrap_or_else(|| url.to_string())
+fn host_port(url: &url::Url) -> String {
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or("?"),
+        url.port_or_known_default().unwrap_or(0)
+    )
 }
 
 /// Send a request and read the answer, bounded in time and size.
@@ -425,7 +420,7 @@ pub async fn send(
     };
     let method = reqwest::Method::from_bytes(req.method.as_bytes())
         .map_err(|_| format!("invalid method {}", req.method))?;
-    let mut rb = c.request(method, &req.url);
+    let mut rb = c.request(method, req.url.clone());
     for (k, v) in &req.headers {
         rb = rb.header(k, v);
     }
@@ -462,7 +457,10 @@ pub async fn send(
         .and_then(|t| t.peer_certificate())
         .map(|c| vec![c.to_vec()])
         .unwrap_or_default();
-    let mut body = Vec::new();
+    // Room for the announced length (up to the cap), so that the body is
+    // not moved as it grows.
+    let announced = resp.content_length().unwrap_or(0);
+    let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(max_body).min(max_body));
     let mut truncated = false;
     let mut stream = resp.bytes_stream();
     loop {

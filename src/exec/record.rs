@@ -94,7 +94,7 @@ impl Store {
             .as_deref()
             .map(|b| text(&String::from_utf8_lossy(b)))
             .unwrap_or_default();
-        let shown = format!("{} {}", req.method, text(&req.url));
+        let shown = format!("{} {}", req.method, text(req.url.as_str()));
         let mut h = Sha256::new();
         h.update(shown.as_bytes());
         h.update([0]);
@@ -115,7 +115,7 @@ impl Store {
         let recording = Recording {
             request: RecordedRequest {
                 method: req.method.clone(),
-                url: stored(redactor, &req.url),
+                url: stored(redactor, req.url.as_str()),
                 headers: req
                     .headers
                     .iter()

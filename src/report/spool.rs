@@ -71,11 +71,21 @@ struct Indented {
     has_value: bool,
 }
 
+/// A line break and the indentation of the first levels, written as one
+/// piece: serde_json asks for a new line before every key and item.
+const NEWLINE_INDENTS: &[u8] =
+    b"\n                                                                        ";
+
 impl Indented {
     fn newline(&self, w: &mut (impl Write + ?Sized)) -> io::Result<()> {
-        w.write_all(b"\n")?;
-        w.write_all(CASE_INDENT)?;
-        (0..self.depth).try_for_each(|_| w.write_all(b"  "))
+        let width = CASE_INDENT.len() + 2 * self.depth;
+        match NEWLINE_INDENTS.get(..1 + width) {
+            Some(line) => w.write_all(line),
+            None => {
+                w.write_all(NEWLINE_INDENTS)?;
+                (NEWLINE_INDENTS.len() - 1..width).try_for_each(|_| w.write_all(b" "))
+            }
+        }
     }
 
     fn open(&mut self, w: &mut (impl Write + ?Sized), bracket: &[u8]) -> io::Result<()> {
@@ -144,6 +154,9 @@ pub struct Span {
 pub struct Spool {
     out: BufWriter<File>,
     len: u64,
+    /// One case's JSON, serialised here first: serde_json writes many small
+    /// pieces, and a `Vec` takes them fastest.
+    case: Vec<u8>,
 }
 
 impl Spool {
@@ -161,43 +174,27 @@ impl Spool {
         Ok(Spool {
             out: BufWriter::with_capacity(64 * 1024, file),
             len: 0,
+            case: Vec::new(),
         })
     }
 
     /// Append a case's JSON as it stands in the report ([`write_case`]).
     pub fn push(&mut self, case: &CaseRecord) -> io::Result<Span> {
-        let offset = self.len;
-        let mut counted = Counted {
-            inner: &mut self.out,
-            n: 0,
+        self.case.clear();
+        write_case(&mut self.case, case)?;
+        self.out.write_all(&self.case)?;
+        let span = Span {
+            offset: self.len,
+            len: self.case.len(),
         };
-        write_case(&mut counted, case)?;
-        let len = counted.n;
-        self.len += len as u64;
-        Ok(Span { offset, len })
+        self.len += span.len as u64;
+        Ok(span)
     }
 
     /// Done writing: the spool to read back from.
     pub fn finish(self) -> io::Result<SpoolReader> {
         let file = self.out.into_inner().map_err(|e| e.into_error())?;
         Ok(SpoolReader { file })
-    }
-}
-
-/// A writer that counts what passes through.
-struct Counted<'a, W: Write> {
-    inner: &'a mut W,
-    n: usize,
-}
-
-impl<W: Write> Write for Counted<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.n += n;
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
     }
 }
 

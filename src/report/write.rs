@@ -353,6 +353,16 @@ mod tests {
         empty.cases.clear();
         report.suites.insert(0, empty.clone());
         report.suites.push(empty);
+        // A value nested deeper than the indentation written in one piece.
+        let mut deep = serde_json::json!({"leaf": [1, "two", null]});
+        for level in 0..40 {
+            deep = serde_json::json!({ format!("level-{level}"): [deep, level] });
+        }
+        let check = report.suites[1].cases[0].steps[0]
+            .checks
+            .first_mut()
+            .unwrap();
+        check.actual = Some(deep);
         let mut streamed = Vec::new();
         write_country_json(&mut streamed, &report).unwrap();
         assert_eq!(
