@@ -647,13 +647,22 @@ fn record_response(r: &Response, redactor: &super::secrets::Redactor) -> Respons
 
 fn excerpt(body: &[u8]) -> (String, bool) {
     if body.len() <= EXCERPT_BYTES {
-        return (String::from_utf8_lossy(body).into_owned(), false);
+        return (text(body), false);
     }
     let mut end = EXCERPT_BYTES;
     while end > 0 && (body[end] & 0xC0) == 0x80 {
         end -= 1;
     }
-    (String::from_utf8_lossy(&body[..end]).into_owned(), true)
+    (text(&body[..end]), true)
+}
+
+/// Bytes as text, invalid UTF-8 replaced. Valid text (nearly every body)
+/// takes the faster check of `from_utf8`.
+fn text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -417,8 +417,17 @@ pub fn find_personal(text: &str) -> Vec<(Range<usize>, &'static str)> {
 pub fn find_personal_at(text: &str, today: NaiveDate) -> Vec<(Range<usize>, &'static str)> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
-    for start in 0..bytes.len() {
-        if !bytes[start].is_ascii_digit() || !left_boundary(text, start) {
+    let mut next = 0;
+    while let Some(found) = bytes[next..].iter().position(u8::is_ascii_digit) {
+        // Every shape starts with six digits at a word boundary, so only at
+        // the start of a run of at least six digits.
+        let start = next + found;
+        let digits = bytes[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        next = start + digits;
+        if digits < 6 || !left_boundary(text, start) {
             continue;
         }
         for len in 10..=13 {
@@ -454,12 +463,23 @@ pub fn redact(text: &str) -> String {
 }
 
 /// Whether `bytes` hold `n` ASCII digits in a row.
+///
+/// Every run of `n` digits covers one byte in `n`, so the bytes are read
+/// from the end of each window of `n` backwards, and a window is left at
+/// its first byte that is not a digit: prose and markup are mostly read
+/// one byte in `n`. Response bodies are read here for every case.
 fn has_digit_run(bytes: &[u8], n: usize) -> bool {
-    let mut run = 0;
-    for b in bytes {
-        run = if b.is_ascii_digit() { run + 1 } else { 0 };
-        if run >= n {
-            return true;
+    if n == 0 {
+        return true;
+    }
+    // No run of `n` digits ends before `end`.
+    let mut end = n - 1;
+    while end < bytes.len() {
+        let start = end + 1 - n;
+        match bytes[start..=end].iter().rposition(|b| !b.is_ascii_digit()) {
+            None => return true,
+            // A run ending from here to `start + gap + n - 1` would hold the gap.
+            Some(gap) => end = start + gap + n,
         }
     }
     false
@@ -742,6 +762,37 @@ pub(crate) mod tests {
 
     pub(crate) fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    /// The skipping search for a run of digits agrees with counting every
+    /// byte, on texts of digits, letters, punctuation and multi-byte letters.
+    #[test]
+    fn digit_runs_are_found_as_by_counting_every_byte() {
+        fn counted(bytes: &[u8], n: usize) -> bool {
+            let mut run = 0;
+            bytes.iter().any(|b| {
+                run = if b.is_ascii_digit() { run + 1 } else { 0 };
+                run >= n
+            }) || n == 0
+        }
+        let pieces = ["1", "23", "4567", "a", "-", " ", "ø", "ž", "890123"];
+        // A small linear congruential generator: the same texts every run.
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+            for _ in 0..(state >> 59) {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+            }
+            for n in 0..9 {
+                assert_eq!(
+                    has_digit_run(text.as_bytes(), n),
+                    counted(text.as_bytes(), n),
+                    "{text:?}, {n}"
+                );
+            }
+        }
     }
 
     /// The shortcut of `redact` skips only text that holds no personal number.
