@@ -127,7 +127,18 @@ for n in 2000 5000 10000; do
   [ "$n" = 10000 ] && set -- "$@" --bench conform-j1-signed "$(conform_run 1 "$R" "$R/out-signed") --sign $WORK/sign.pem"
   measure --group scale --n "$n" --runs "$SCALE_RUNS" --warmup 1 "$@"
 done
+# Two shards of the largest plan, for merging below (not timed).
+for k in 1 2; do
+  "$CONFORM" run --root "$R/project" --country xx --jobs 8 --shard "$k/2" --out "$R/shard-$k" >/dev/null 2>&1
+done
 stop_nginx
+
+echo "== reading the N=10000 reports back: report, compare, merge, verify"
+measure --group reread --n 10000 --runs "$SCALE_RUNS" --warmup 1 \
+  --bench report "$CONFORM report $R/out-j1/xx.json --out $R/rendered" \
+  --bench compare "$CONFORM compare $R/out-j1 --out $R/compared" \
+  --bench merge "$CONFORM merge $R/shard-1 $R/shard-2 --out $R/merged" \
+  --bench verify "$CONFORM verify $R/out-signed/xx.json --key $WORK/sign.pem.pub"
 # The reports of the largest run hold every case.
 python3 - "$WORK/n10000/out-j1" <<'EOF'
 import json, sys
@@ -137,6 +148,8 @@ cases = sum(len(s["cases"]) for s in r["suites"])
 assert cases == 10000, f"{d}/xx.json holds {cases} cases, not 10000"
 junit = open(f"{d}/xx.junit.xml").read()
 assert junit.count("<testcase ") == 10000, "the JUnit report lacks testcases"
+merged = json.load(open(f"{d}/../merged/xx.json"))
+assert sum(len(s["cases"]) for s in merged["suites"]) == 10000, "the merged report lacks cases"
 EOF
 
 echo "== conform check on the shipped suites, catalogues, profiles and schemas"

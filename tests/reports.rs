@@ -607,15 +607,20 @@ async fn a_run_writes_every_format_and_report_renders_the_same_bytes() {
         out.stdout.as_bytes(),
         std::fs::read(dir.join("xx.json")).unwrap()
     );
-    // Bad input names the file.
     std::fs::write(root.path().join("broken.json"), "{ not json").unwrap();
-    conform(
-        root.path(),
-        &["report", "broken.json", "--format", "html"],
-        &[],
-    )
-    .assert_code(2)
-    .assert_stderr_has("broken.json");
+    // Bad input names the file, the place and the line, for every reader.
+    for args in [
+        &["report", "broken.json", "--format", "html"][..],
+        &["compare", "broken.json", "--out", "cmp"],
+        &["merge", "broken.json", "--out", "merged"],
+    ] {
+        conform(root.path(), args, &[])
+            .assert_code(2)
+            .assert_stderr_has("broken.json:1:3: not JSON: key must be a string")
+            .assert_stderr_has("1 | { not json");
+    }
+    // Nothing is left behind where nothing was written.
+    assert!(!root.path().join("cmp").exists() && !root.path().join("merged").exists());
 }
 
 #[tokio::test]

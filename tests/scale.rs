@@ -157,6 +157,20 @@ async fn shards_merge_into_the_reports_of_one_run() {
     validate_reports(&merged);
     assert_eq!(read(&full, "xx.json"), read(&merged, "xx.json"));
     assert_eq!(read(&full, "run.json"), read(&merged, "run.json"));
+    // The merged JUnit, HTML and Markdown are those of the merged JSON.
+    conform(
+        root.path(),
+        &["report", "merged/xx.json", "--out", "rendered"],
+        &[],
+    )
+    .assert_code(0);
+    for f in ["xx.junit.xml", "xx.html", "xx.md", "badges/xx-eid.svg"] {
+        assert!(
+            std::fs::read(merged.join(f)).unwrap()
+                == std::fs::read(root.path().join("rendered").join(f)).unwrap(),
+            "merged/{f} is not what its JSON renders"
+        );
+    }
 }
 
 #[tokio::test]

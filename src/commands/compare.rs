@@ -4,20 +4,21 @@
 //! Exit 0; 1 with `--fail-on-regression` when a requirement regressed since
 //! the baseline; 2 when an input cannot be read or is not a report.
 
-use super::bad_input_message as bad;
+use super::{bad_input, bad_input_message as bad};
 use crate::cli::CompareArgs;
+use crate::diag::Diagnostics;
 use crate::report::compare::{compare, load, render_all};
 use crate::report::write::atomic_write;
 
 pub fn run(args: &CompareArgs) -> i32 {
     let reports = match load(&args.inputs) {
         Ok(r) => r,
-        Err(e) => return bad(e),
+        Err(d) => return bad_input(&Diagnostics(vec![d])),
     };
     let baseline = match &args.baseline {
         Some(b) => match load(std::slice::from_ref(b)) {
             Ok(r) => Some(r),
-            Err(e) => return bad(format!("--baseline: {e}")),
+            Err(d) => return bad_input(&Diagnostics(vec![d.with_help("in --baseline")])),
         },
         None => None,
     };

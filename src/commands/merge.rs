@@ -1,18 +1,26 @@
 //! `conform merge`: join shard reports. Reads JSON only, never re-runs.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::cli::MergeArgs;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::report::merge::{merge_country, run_of};
 use crate::report::model::{CountryReport, REPORT_FORMAT, RUN_FORMAT, RunReport};
+use crate::report::read::{SpooledCountry, open};
+use crate::report::spool::Spool;
 use crate::report::write::write_reports;
 
-/// Every JSON report under the inputs: (country reports, run summaries).
-pub fn read_reports(
-    inputs: &[PathBuf],
-) -> Result<(Vec<CountryReport>, Vec<RunReport>), Diagnostics> {
+/// The reports found under the inputs.
+pub struct Shards {
+    /// Country reports, their cases written to the spool.
+    pub countries: Vec<SpooledCountry>,
+    pub runs: Vec<RunReport>,
+}
+
+/// Every JSON report under the inputs; `spool` comes back whatever the outcome.
+pub fn read_reports(inputs: &[PathBuf], mut spool: Spool) -> (Spool, Result<Shards, Diagnostics>) {
     let mut files = Vec::new();
     let mut diags = Diagnostics::default();
     for input in inputs {
@@ -37,51 +45,52 @@ pub fn read_reports(
     }
     let (mut countries, mut runs) = (Vec::new(), Vec::new());
     for file in files {
-        match read_one(&file) {
-            Ok(Some(Parsed::Country(r))) => countries.push(*r),
-            Ok(Some(Parsed::Run(r))) => runs.push(r),
-            Ok(None) => {}
-            Err(e) => diags.push(Diagnostic::new(e)),
+        let read = match open(&file) {
+            Ok(opened) => match opened.format.as_deref() {
+                Some(REPORT_FORMAT) => {
+                    let (back, country) = opened.country_spooled(spool);
+                    spool = back;
+                    country.map(|c| countries.push(c))
+                }
+                Some(RUN_FORMAT) => opened.run().map(|r| runs.push(r)),
+                // Other JSON files (compare output, …) are not reports.
+                _ => Ok(()),
+            },
+            Err(d) => Err(d),
+        };
+        if let Err(d) = read {
+            diags.push(d);
         }
     }
-    if diags.is_empty() {
-        Ok((countries, runs))
+    let result = if diags.is_empty() {
+        Ok(Shards { countries, runs })
     } else {
         Err(diags)
-    }
-}
-
-enum Parsed {
-    Country(Box<CountryReport>),
-    Run(RunReport),
-}
-
-fn read_one(path: &Path) -> Result<Option<Parsed>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "{}:{}:{}: not JSON: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
-    })?;
-    let shown = path.display();
-    match value.get("format").and_then(|f| f.as_str()) {
-        Some(REPORT_FORMAT) => serde_json::from_value(value)
-            .map(|r| Some(Parsed::Country(Box::new(r))))
-            .map_err(|e| format!("{shown}: not a valid {REPORT_FORMAT} report: {e}")),
-        Some(RUN_FORMAT) => serde_json::from_value(value)
-            .map(|r| Some(Parsed::Run(r)))
-            .map_err(|e| format!("{shown}: not a valid {RUN_FORMAT} summary: {e}")),
-        // Other JSON files (compare output, …) are not reports.
-        _ => Ok(None),
-    }
+    };
+    (spool, result)
 }
 
 pub fn run(args: &MergeArgs) -> i32 {
-    let (countries, runs) = match read_reports(&args.inputs) {
+    // The cases go to a spool beside the merged reports, as in a run; a
+    // folder made for it is removed again if nothing is written.
+    let made = !args.out.exists();
+    let spool = match Spool::new(&args.out) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot write to {}: {e}", args.out.display());
+            return 3;
+        }
+    };
+    let code = merge(args, spool);
+    if made && code == super::EXIT_BAD_INPUT {
+        let _ = std::fs::remove_dir(&args.out);
+    }
+    code
+}
+
+fn merge(args: &MergeArgs, spool: Spool) -> i32 {
+    let (spool, read) = read_reports(&args.inputs, spool);
+    let Shards { countries, runs } = match read {
         Ok(r) => r,
         Err(d) => return super::bad_input(&d),
     };
@@ -90,12 +99,19 @@ pub fn run(args: &MergeArgs) -> i32 {
             "no conform reports found in the inputs",
         )]));
     }
-    let mut by_country: BTreeMap<String, Vec<CountryReport>> = BTreeMap::new();
-    for r in countries {
+    let spool = match spool.finish() {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("error: cannot read back the spooled cases: {e}");
+            return 3;
+        }
+    };
+    let mut by_country: BTreeMap<String, Vec<SpooledCountry>> = BTreeMap::new();
+    for c in countries {
         by_country
-            .entry(r.country.code.clone())
+            .entry(c.report.country.code.clone())
             .or_default()
-            .push(r);
+            .push(c);
     }
     // Keep the order in which the shards listed their countries.
     let order: Vec<String> = runs
@@ -111,7 +127,7 @@ pub fn run(args: &MergeArgs) -> i32 {
         .collect();
     for code in order.iter().chain(&rest) {
         if let Some(parts) = by_country.remove(code) {
-            match merge_country(parts) {
+            match merge_country(parts, &spool) {
                 Ok(r) => merged.push(r),
                 Err(e) => diags.push(Diagnostic::new(e)),
             }
@@ -120,7 +136,8 @@ pub fn run(args: &MergeArgs) -> i32 {
     if !diags.is_empty() {
         return super::bad_input(&diags);
     }
-    let run = run_of(&merged, &runs);
+    let views: Vec<&CountryReport> = merged.iter().map(|r| &r.report).collect();
+    let run = run_of(&views, &runs);
     if let Err(e) = write_reports(&args.out, &merged, &run) {
         eprintln!(
             "error: cannot write the reports to {}: {e}",

@@ -9,10 +9,12 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::bad_input_message as bad;
+use super::{bad_input, bad_input_message as bad};
 use crate::cli::{ReportArgs, ReportFormat};
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::report::markdown::run_summary;
 use crate::report::model::*;
+use crate::report::read::{Cases, open};
 use crate::report::write::{Format, atomic_write, country_files};
 
 fn format_of(f: ReportFormat) -> Format {
@@ -31,24 +33,20 @@ enum Document {
     Run(RunReport),
 }
 
-fn read(path: &Path) -> Result<Document, String> {
-    let shown = path.display();
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| format!("{shown} is not JSON: {e}"))?;
-    match value.get("format").and_then(|f| f.as_str()) {
-        Some(REPORT_FORMAT) => serde_json::from_value(value)
-            .map(|r| Document::Country(Box::new(r)))
-            .map_err(|e| format!("{shown} is not a valid {REPORT_FORMAT} report: {e}")),
-        Some(RUN_FORMAT) => serde_json::from_value(value)
-            .map(Document::Run)
-            .map_err(|e| format!("{shown} is not a valid {RUN_FORMAT} report: {e}")),
-        Some(other) => Err(format!(
-            "{shown}: format `{other}` is neither a country report ({REPORT_FORMAT}) nor a run ({RUN_FORMAT})"
-        )),
-        None => Err(format!(
-            "{shown} is not a conform report: it has no `format`"
-        )),
+/// `path` as a country report or a run, with the cases `cases` keeps.
+fn read(path: &Path, cases: Cases) -> Result<Document, Diagnostic> {
+    let opened = open(path)?;
+    match opened.format.as_deref() {
+        Some(REPORT_FORMAT) => Ok(Document::Country(Box::new(opened.country(cases)?))),
+        Some(RUN_FORMAT) => Ok(Document::Run(opened.run()?)),
+        Some(other) => Err(Diagnostic::new(format!(
+            "{}: format `{other}` is neither a country report ({REPORT_FORMAT}) nor a run ({RUN_FORMAT})",
+            path.display()
+        ))),
+        None => Err(Diagnostic::new(format!(
+            "{} is not a conform report: it has no `format`",
+            path.display()
+        ))),
     }
 }
 
@@ -56,16 +54,23 @@ fn read(path: &Path) -> Result<Document, String> {
 fn render(
     files: &[std::path::PathBuf],
     formats: &[Format],
-) -> Result<Vec<(String, Vec<u8>)>, String> {
+) -> Result<Vec<(String, Vec<u8>)>, Diagnostic> {
+    // Only the JSON is written from every case; the other formats read
+    // what a run holds, so a large report is read in little memory.
+    let cases = if formats.contains(&Format::Json) {
+        Cases::Whole
+    } else {
+        Cases::Rendered
+    };
     let mut out = Vec::new();
-    let country = |r: &CountryReport, out: &mut Vec<(String, Vec<u8>)>| -> Result<(), String> {
+    let country = |r: &CountryReport, out: &mut Vec<(String, Vec<u8>)>| -> Result<(), Diagnostic> {
         for f in formats {
-            out.extend(country_files(r, *f).map_err(|e| e.to_string())?);
+            out.extend(country_files(r, *f).map_err(|e| Diagnostic::new(e.to_string()))?);
         }
         Ok(())
     };
     for file in files {
-        match read(file)? {
+        match read(file, cases)? {
             Document::Country(r) => country(&r, &mut out)?,
             Document::Run(run) => {
                 let dir = file.parent().unwrap_or(Path::new("."));
@@ -73,14 +78,14 @@ fn render(
                 for c in &run.countries {
                     // Only a file beside run.json, whatever the run names.
                     let name = Path::new(&c.report).file_name().unwrap_or_default();
-                    match read(&dir.join(name))? {
+                    match read(&dir.join(name), cases)? {
                         Document::Country(r) => reports.push(*r),
                         Document::Run(_) => {
-                            return Err(format!(
+                            return Err(Diagnostic::new(format!(
                                 "{}: `{}` is a run, not a country report",
                                 file.display(),
                                 c.report
-                            ));
+                            )));
                         }
                     }
                 }
@@ -107,7 +112,7 @@ pub fn run(args: &ReportArgs) -> i32 {
     };
     let files = match render(&args.files, &formats) {
         Ok(f) => f,
-        Err(e) => return bad(e),
+        Err(d) => return bad_input(&Diagnostics(vec![d])),
     };
     match &args.out {
         Some(dir) => {

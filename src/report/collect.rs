@@ -9,21 +9,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::markdown::has_findings;
 use super::model::*;
-use super::spool::{JunitCase, Span, Spool, SpooledReport, junit_line};
+use super::spool::{Spool, Spooled, SpooledReport, suite_parts};
 use crate::exec::Event;
 use crate::plan::Plan;
 use crate::project::Project;
 use crate::verdict::{RollUpBuilder, Waivers};
-
-/// A finished case as the collector keeps it.
-struct Finished {
-    json: Span,
-    /// The whole case when it has findings, else what JUnit shows of it.
-    kept: CaseRecord,
-    findings: bool,
-}
 
 /// Listens to events; keeps each finished case's JSON in the spool.
 pub struct Collector {
@@ -32,7 +23,7 @@ pub struct Collector {
     /// The position of each country's first case.
     starts: Vec<usize>,
     /// Per country, per planned suite, per planned case.
-    finished: Vec<Vec<Vec<Option<Finished>>>>,
+    finished: Vec<Vec<Vec<Option<Spooled>>>>,
     rollups: Vec<RollUpBuilder>,
     spool: Option<Spool>,
     project: Arc<Project>,
@@ -115,20 +106,12 @@ impl Collector {
         let Some(spool) = self.spool.as_mut() else {
             return;
         };
-        let json = match spool.push(&case) {
-            Ok(span) => span,
+        match spool.keep(case) {
+            Ok(spooled) => self.finished[ci][si][k] = Some(spooled),
             Err(e) => {
                 self.failed.get_or_insert(e);
-                return;
             }
-        };
-        let findings = has_findings(&case);
-        let kept = if findings { case } else { junit_line(&case) };
-        self.finished[ci][si][k] = Some(Finished {
-            json,
-            kept,
-            findings,
-        });
+        }
     }
 
     /// The reports, in the plan's order of countries, suites and cases.
@@ -163,22 +146,9 @@ impl Collector {
             let mut missing = 0;
             for (srun, cases) in country.suites.iter().zip(finished) {
                 let suite = &project.suites[srun.suite];
-                let mut with_findings = Vec::new();
-                let mut spans = Vec::new();
-                let mut lines = Vec::new();
-                for f in cases {
-                    let Some(f) = f else {
-                        missing += 1;
-                        continue;
-                    };
-                    spans.push(f.json);
-                    if f.findings {
-                        lines.push(JunitCase::Finding(with_findings.len()));
-                        with_findings.push(f.kept);
-                    } else {
-                        lines.push(JunitCase::Line(f.kept));
-                    }
-                }
+                let planned = cases.len();
+                let (with_findings, spans, lines) = suite_parts(cases.into_iter().flatten());
+                missing += planned - spans.len();
                 suites.push(SuiteRecord {
                     id: suite.id.clone(),
                     domain: suite.domain.clone(),

@@ -16,15 +16,17 @@ use sha2::{Digest, Sha256};
 use super::html::{Chart, LEVELS, VERDICTS, render_template};
 use super::markdown::{code, conformance_text, md};
 use super::model::*;
-use super::sign;
+use super::{read, sign};
+use crate::diag::Diagnostic;
 
 pub const COMPARE_FORMAT: &str = "conform-compare/1";
 
-/// A country report as read from disk: its bytes (for signatures) and where it was.
+/// A country report as read from disk, without its cases (a comparison
+/// reads the roll-up only): where it was and the SHA-256 of its bytes.
 #[derive(Debug, Clone)]
 pub struct LoadedReport {
     pub path: PathBuf,
-    pub bytes: Vec<u8>,
+    pub sha256: [u8; 32],
     pub report: CountryReport,
 }
 
@@ -32,13 +34,14 @@ pub struct LoadedReport {
 /// it that is a country report (`run.json`, `compare.json` and other conform
 /// documents are passed over); a file named on its own must be a country
 /// report. Anything unreadable or invalid is an error that names the file.
-pub fn load(inputs: &[PathBuf]) -> Result<Vec<LoadedReport>, String> {
+pub fn load(inputs: &[PathBuf]) -> Result<Vec<LoadedReport>, Diagnostic> {
     let mut out = Vec::new();
     for input in inputs {
         if input.is_dir() {
             let mut files = Vec::new();
-            json_files(input, &mut files)
-                .map_err(|e| format!("cannot read the folder {}: {e}", input.display()))?;
+            json_files(input, &mut files).map_err(|e| {
+                Diagnostic::new(format!("cannot read the folder {}: {e}", input.display()))
+            })?;
             files.sort();
             let before = out.len();
             for file in files {
@@ -47,10 +50,10 @@ pub fn load(inputs: &[PathBuf]) -> Result<Vec<LoadedReport>, String> {
                 }
             }
             if out.len() == before {
-                return Err(format!(
+                return Err(Diagnostic::new(format!(
                     "{}: no country report (conform-report/1) in this folder",
                     input.display()
-                ));
+                )));
             }
         } else if let Some(r) = load_file(input, false)? {
             out.push(r);
@@ -77,29 +80,27 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 /// Read one report. In a folder, other conform documents are skipped (`None`).
-pub fn load_file(path: &Path, in_folder: bool) -> Result<Option<LoadedReport>, String> {
+pub fn load_file(path: &Path, in_folder: bool) -> Result<Option<LoadedReport>, Diagnostic> {
     let shown = path.display();
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| format!("{shown} is not JSON: {e}"))?;
-    let format = value.get("format").and_then(|f| f.as_str()).unwrap_or("");
+    let opened = read::open(path)?;
+    let format = opened.format.clone().unwrap_or_default();
     if format != REPORT_FORMAT {
         if in_folder && format.starts_with("conform-") && !format.starts_with("conform-report/") {
             return Ok(None);
         }
-        return Err(if format.is_empty() {
+        return Err(Diagnostic::new(if format.is_empty() {
             format!("{shown} is not a conform country report: it has no `format`")
         } else {
             format!(
                 "{shown} is not a conform country report: its format is `{format}`, expected `{REPORT_FORMAT}`"
             )
-        });
+        }));
     }
-    let report: CountryReport = serde_json::from_value(value)
-        .map_err(|e| format!("{shown} is not a valid {REPORT_FORMAT} report: {e}"))?;
+    let sha256 = opened.sha256;
+    let report = opened.country(read::Cases::Skipped)?;
     Ok(Some(LoadedReport {
         path: path.to_path_buf(),
-        bytes,
+        sha256,
         report,
     }))
 }
@@ -368,7 +369,21 @@ fn signature_status(r: &LoadedReport, keys: &Path) -> SignatureStatus {
     }
     match sign::load_public_key(&key_path) {
         Ok(key) => {
-            let v = sign::verify_file(&r.path, &r.bytes, &key);
+            // Read again, one report at a time, rather than held since loading.
+            let v = match std::fs::read(&r.path) {
+                Ok(bytes) if Sha256::digest(&bytes)[..] == r.sha256 => {
+                    sign::verify_file(&r.path, &bytes, &key)
+                }
+                Ok(_) => {
+                    return SignatureStatus {
+                        status: "mismatch".into(),
+                        detail: "the report changed while it was being compared".into(),
+                    };
+                }
+                Err(e) => {
+                    sign::Verification::Malformed(format!("cannot read the report again: {e}"))
+                }
+            };
             SignatureStatus {
                 status: v.status().into(),
                 detail: v.describe(),
@@ -496,7 +511,7 @@ fn trends(all: &[&LoadedReport], keys: Option<&Path>) -> Vec<Trend> {
     let mut seen = BTreeSet::new();
     for r in all {
         // The same report read twice (as input and as baseline) counts once.
-        if !seen.insert(Sha256::digest(&r.bytes).to_vec()) {
+        if !seen.insert(r.sha256) {
             continue;
         }
         by_country
@@ -959,7 +974,7 @@ mod tests {
         let bytes = serde_json::to_vec_pretty(&r).unwrap();
         LoadedReport {
             path: PathBuf::from(format!("{}.json", code.to_ascii_lowercase())),
-            bytes,
+            sha256: Sha256::digest(bytes).into(),
             report: r,
         }
     }

@@ -1,18 +1,28 @@
 //! Joining the reports of shards (`--shard k/n`) into the reports one run
 //! would have written: cases are put back in suite order and every verdict
 //! is rolled up again from the merged cases, with the same rules.
+//!
+//! The shards are read with their cases spooled ([`super::read`]): like a
+//! run, a merge holds only what the rendered formats read, and reads each
+//! case whole again from the spool, one at a time, to roll it up.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate};
 
 use super::model::*;
+use super::read::SpooledCountry;
+use super::spool::{SpoolReader, SpooledReport, suite_parts};
 use crate::profile::{Waiver, WaiverTarget};
 use crate::suite::{Level, Requirement, Requirements, SourceRef};
-use crate::verdict::{Waivers, exit_code, roll_up};
+use crate::verdict::{RollUpBuilder, Waivers, exit_code};
 
-/// Merge the reports of one country from several shards.
-pub fn merge_country(parts: Vec<CountryReport>) -> Result<CountryReport, String> {
+/// Merge the reports of one country from several shards, their cases in `spool`.
+pub fn merge_country(
+    parts: Vec<SpooledCountry>,
+    spool: &Arc<SpoolReader>,
+) -> Result<SpooledReport, String> {
     // A shard is complete when all it left out was other shards' cases.
     let whole = |r: &CountryReport| {
         r.complete
@@ -21,10 +31,17 @@ pub fn merge_country(parts: Vec<CountryReport>) -> Result<CountryReport, String>
                     .as_deref()
                     .is_some_and(is_selection_reason)
     };
-    let complete = parts.iter().all(whole);
+    let complete = parts.iter().all(|p| whole(&p.report));
     let mut parts = parts.into_iter();
-    let mut merged = parts.next().ok_or("nothing to merge")?;
-    for part in parts {
+    let SpooledCountry {
+        report: mut merged,
+        mut cases,
+    } = parts.next().ok_or("nothing to merge")?;
+    for SpooledCountry {
+        report: part,
+        cases: part_cases,
+    } in parts
+    {
         if part.country.code != merged.country.code {
             return Err(format!(
                 "reports of {} and {} cannot be merged",
@@ -49,8 +66,8 @@ pub fn merge_country(parts: Vec<CountryReport>) -> Result<CountryReport, String>
                 merged.country.code
             ));
         }
-        for (into, from) in merged.suites.iter_mut().zip(part.suites) {
-            into.cases.extend(from.cases);
+        for (into, from) in cases.iter_mut().zip(part_cases) {
+            into.extend(from);
         }
         merged.started_at = earliest(&merged.started_at, &part.started_at);
         merged.finished_at = latest(&merged.finished_at, &part.finished_at);
@@ -61,9 +78,9 @@ pub fn merge_country(parts: Vec<CountryReport>) -> Result<CountryReport, String>
             }
         }
     }
-    for suite in &mut merged.suites {
+    for suite in &mut cases {
         // Back into the order of the suite file; the repetitions of one case share a shard and keep their order.
-        suite.cases.sort_by_key(|c| position(&c.location));
+        suite.sort_by_key(|c| position(&c.kept.location));
     }
     let today = DateTime::parse_from_rfc3339(&merged.started_at)
         .map(|d| d.date_naive())
@@ -76,20 +93,34 @@ pub fn merge_country(parts: Vec<CountryReport>) -> Result<CountryReport, String>
         .collect();
     merged.complete = complete;
     let waivers = waivers_of(&merged.waivers)?;
+    let waivers = Waivers {
+        list: &waivers,
+        today,
+    };
     let suite_requirements: BTreeMap<String, Vec<String>> = merged
         .suites
         .iter()
         .map(|s| (s.id.clone(), s.requirements.clone()))
         .collect();
-    let rolled = roll_up(
-        &merged.suites,
+    // Every case whole again, in the merged order, one at a time.
+    let mut builder = RollUpBuilder::new(
+        merged.suites.iter().map(|s| s.id.as_str()),
         &suite_requirements,
-        &reqs,
-        &Waivers {
-            list: &waivers,
-            today,
-        },
     );
+    let mut window = spool.window();
+    let mut at = 0;
+    for (suite, suite_cases) in merged.suites.iter().zip(&cases) {
+        for spooled in suite_cases {
+            let json = window
+                .read(spooled.json)
+                .map_err(|e| format!("cannot read the spooled cases: {e}"))?;
+            let case: CaseRecord = serde_json::from_slice(json)
+                .map_err(|e| format!("a spooled case cannot be read back: {e}"))?;
+            builder.case(at, &suite.id, &case, &reqs, &waivers);
+            at += 1;
+        }
+    }
+    let rolled = builder.finish(&reqs, &waivers);
     merged.requirements = rolled.requirements;
     merged.domains = rolled.domains;
     merged.verdict = rolled.verdict;
@@ -100,7 +131,19 @@ pub fn merge_country(parts: Vec<CountryReport>) -> Result<CountryReport, String>
     if merged.complete {
         merged.incomplete_reason = None;
     }
-    Ok(merged)
+    let (mut json, mut junit) = (Vec::new(), Vec::new());
+    for (suite, suite_cases) in merged.suites.iter_mut().zip(cases) {
+        let (with_findings, spans, lines) = suite_parts(suite_cases);
+        suite.cases = with_findings;
+        json.push(spans);
+        junit.push(lines);
+    }
+    Ok(SpooledReport {
+        report: merged,
+        json,
+        junit,
+        spool: spool.clone(),
+    })
 }
 
 fn is_selection_reason(r: &str) -> bool {
@@ -195,7 +238,7 @@ fn waivers_of(records: &[WaiverRecord]) -> Result<Vec<Waiver>, String> {
 }
 
 /// The run summary over merged country reports.
-pub fn run_of(reports: &[CountryReport], runs: &[RunReport]) -> RunReport {
+pub fn run_of(reports: &[&CountryReport], runs: &[RunReport]) -> RunReport {
     let strict = runs.iter().any(|r| r.strict) || reports.iter().any(|r| r.strict);
     let complete = runs.iter().all(|r| r.complete);
     let verdicts: Vec<Conformance> = reports.iter().map(|r| r.verdict).collect();
@@ -221,6 +264,6 @@ pub fn run_of(reports: &[CountryReport], runs: &[RunReport]) -> RunReport {
         strict,
         shard: None,
         exit_code: exit_code(&verdicts, !complete, strict),
-        countries: reports.iter().map(RunCountry::of).collect(),
+        countries: reports.iter().map(|r| RunCountry::of(r)).collect(),
     }
 }

@@ -10,6 +10,7 @@ pub mod junit;
 pub mod markdown;
 pub mod merge;
 pub mod model;
+pub mod read;
 pub mod sign;
 pub mod spool;
 pub mod write;

@@ -165,6 +165,8 @@ pub struct SuiteRecord {
     pub reason: Option<String>,
     /// Every requirement the suite covers (its `requirements:`).
     pub requirements: Vec<String>,
+    /// Read back whole or in part: [`super::read::Cases`].
+    #[serde(deserialize_with = "super::read::kept_cases")]
     pub cases: Vec<CaseRecord>,
 }
 

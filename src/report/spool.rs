@@ -13,6 +13,7 @@ use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
+use super::markdown::has_findings;
 use super::model::*;
 
 /// A report's cases, as the writers read them.
@@ -191,6 +192,18 @@ impl Spool {
         Ok(span)
     }
 
+    /// Spool `case` and keep what the rendered formats read of it.
+    pub fn keep(&mut self, case: CaseRecord) -> io::Result<Spooled> {
+        let json = self.push(&case)?;
+        let findings = has_findings(&case);
+        let kept = if findings { case } else { junit_line(&case) };
+        Ok(Spooled {
+            json,
+            kept,
+            findings,
+        })
+    }
+
     /// Done writing: the spool to read back from.
     pub fn finish(self) -> io::Result<SpoolReader> {
         let file = self.out.into_inner().map_err(|e| e.into_error())?;
@@ -286,6 +299,32 @@ impl CaseSource for SpooledReport {
         }
         Ok(())
     }
+}
+
+/// A case in the spool, as a spooled report keeps it.
+pub struct Spooled {
+    pub json: Span,
+    /// The whole case when it has findings, else what JUnit shows of it.
+    pub kept: CaseRecord,
+    pub findings: bool,
+}
+
+/// A suite's spooled cases, in order, as a [`SpooledReport`] holds them:
+/// (the cases with findings, each case's JSON, each case as JUnit reads it).
+pub fn suite_parts(
+    cases: impl IntoIterator<Item = Spooled>,
+) -> (Vec<CaseRecord>, Vec<Span>, Vec<JunitCase>) {
+    let (mut with_findings, mut spans, mut lines) = (Vec::new(), Vec::new(), Vec::new());
+    for case in cases {
+        spans.push(case.json);
+        if case.findings {
+            lines.push(JunitCase::Finding(with_findings.len()));
+            with_findings.push(case.kept);
+        } else {
+            lines.push(JunitCase::Line(case.kept));
+        }
+    }
+    (with_findings, spans, lines)
 }
 
 /// A case as a spooled report's JUnit reads it.
