@@ -18,6 +18,7 @@ mod status;
 mod time;
 pub mod xml;
 
+use std::borrow::Cow;
 use std::fmt::Debug;
 
 use serde_json::Value;
@@ -289,15 +290,17 @@ pub fn decode(node: &Node, cx: &DecodeContext<'_>, diags: &mut Diagnostics) -> O
     };
     // `requirement:` and `part:` sit inside the kind's mapping; take them out before the kind reads the rest.
     let (mut common, body) = split_common(body, diags);
-    let (outside, _) = split_common(
-        &Node {
-            value: Y::Map(beside.into_iter().cloned().collect()),
-            loc: node.loc.clone(),
-        },
-        diags,
-    );
-    common.requirement = common.requirement.or(outside.requirement);
-    common.part = common.part.or(outside.part);
+    if !beside.is_empty() {
+        let (outside, _) = split_common(
+            &Node {
+                value: Y::Map(beside.into_iter().cloned().collect()),
+                loc: node.loc.clone(),
+            },
+            diags,
+        );
+        common.requirement = common.requirement.or(outside.requirement);
+        common.part = common.part.or(outside.part);
+    }
     let kind = decoder(&body, cx, diags)?;
     Some(Check {
         kind,
@@ -315,11 +318,19 @@ struct Common {
     part: Option<Part>,
 }
 
-fn split_common(node: &Node, diags: &mut Diagnostics) -> (Common, Node) {
+/// `node` without its `requirement:` and `part:`, which go to [`Common`];
+/// borrowed as it is when it has neither, as most checks do.
+fn split_common<'n>(node: &'n Node, diags: &mut Diagnostics) -> (Common, Cow<'n, Node>) {
     let mut common = Common::default();
     let Y::Map(entries) = &node.value else {
-        return (common, node.clone());
+        return (common, Cow::Borrowed(node));
     };
+    if !entries
+        .iter()
+        .any(|(k, _)| matches!(k.as_str(), Some("requirement" | "part")))
+    {
+        return (common, Cow::Borrowed(node));
+    }
     let mut rest = Vec::with_capacity(entries.len());
     for (k, v) in entries {
         match k.as_str() {
@@ -344,10 +355,10 @@ fn split_common(node: &Node, diags: &mut Diagnostics) -> (Common, Node) {
     }
     (
         common,
-        Node {
+        Cow::Owned(Node {
             value: Y::Map(rest),
             loc: node.loc.clone(),
-        },
+        }),
     )
 }
 
