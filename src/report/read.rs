@@ -19,9 +19,8 @@ use serde::de::{
 };
 use sha2::{Digest, Sha256};
 
-use super::markdown::has_findings;
 use super::model::*;
-use super::spool::{Spool, Spooled, junit_line};
+use super::spool::{Spool, Spooled, rendered};
 use crate::diag::{Diagnostic, Loc};
 
 /// Which of a country report's cases to keep.
@@ -31,7 +30,7 @@ pub enum Cases {
     Whole,
     /// What the rendered formats read, as a run holds it: the cases with
     /// findings whole, each other case as its JUnit testcase shows it
-    /// ([`junit_line`]).
+    /// ([`super::spool::junit_line`]).
     Rendered,
     /// None: the roll-up (requirements, domains, counts) is all.
     Skipped,
@@ -245,11 +244,7 @@ pub fn kept_cases<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<CaseRecord>, D:
                 })?,
                 Cases::Rendered => {
                     while let Some(case) = seq.next_element::<CaseRecord>()? {
-                        cases.push(if has_findings(&case) {
-                            case
-                        } else {
-                            junit_line(&case)
-                        });
+                        cases.push(rendered(case).0);
                     }
                 }
             }
@@ -262,6 +257,8 @@ pub fn kept_cases<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<CaseRecord>, D:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::markdown::has_findings;
+    use crate::report::spool::junit_line;
 
     #[test]
     fn a_file_that_is_not_json_is_named_at_its_line_and_column() {

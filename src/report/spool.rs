@@ -195,8 +195,7 @@ impl Spool {
     /// Spool `case` and keep what the rendered formats read of it.
     pub fn keep(&mut self, case: CaseRecord) -> io::Result<Spooled> {
         let json = self.push(&case)?;
-        let findings = has_findings(&case);
-        let kept = if findings { case } else { junit_line(&case) };
+        let (kept, findings) = rendered(case);
         Ok(Spooled {
             json,
             kept,
@@ -335,6 +334,16 @@ pub enum JunitCase {
     Line(CaseRecord),
     /// A case with findings: its place among its suite's cases in the report.
     Finding(usize),
+}
+
+/// What the rendered formats read of `case`: all of it when it has
+/// findings, else its [`junit_line`]; and whether it has findings.
+pub fn rendered(case: CaseRecord) -> (CaseRecord, bool) {
+    if has_findings(&case) {
+        (case, true)
+    } else {
+        (junit_line(&case), false)
+    }
 }
 
 /// What a JUnit testcase shows of a case without findings: its name,
